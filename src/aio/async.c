@@ -220,12 +220,16 @@ static void aio_bh_free(QEMUBH *bh)
 static void aio_bh_enqueue(QEMUBH *bh, unsigned new_flags)
 {
     AioContext *ctx = bh->ctx;
+    /*
+     * Once @bh is queued, the home thread may run and free it (a oneshot or
+     * a deleted BH): touch nothing of @bh after the insertion, only @ctx.
+     */
+    trace_point(qatomic_read(&ctx->tracer), TRACE_BH_SCHEDULE, bh->name, bh, 0);
     unsigned old_flags = qatomic_fetch_or(&bh->flags, BH_PENDING | new_flags);
     if (!(old_flags & BH_PENDING)) {
         /* The fetch_or above orders the flags before the list insertion. */
         QSLIST_INSERT_HEAD_ATOMIC(&ctx->bh_list, bh, next);
     }
-    trace_point(qatomic_read(&ctx->tracer), TRACE_BH_SCHEDULE, bh->name, bh, 0);
     aio_notify(ctx);
 }
 
@@ -330,8 +334,12 @@ bool aio__bh_pending(AioContext *ctx, bool *idle)
     BHListSlice *s;
     bool any_idle = false;
 
-    /* Unlocked read of a lock-free list: pushes only prepend whole nodes. */
-    for (bh = qatomic_read(&ctx->bh_list.slh_first); bh; bh = qatomic_read(&bh->next.sle_next)) {
+    /*
+     * Unlocked walk of the lock-free list: pushers only prepend fully built
+     * nodes (release, by the cmpxchg), the acquire loads pair with it.
+     */
+    for (bh = qatomic_load_acquire(&ctx->bh_list.slh_first); bh;
+         bh = qatomic_load_acquire(&bh->next.sle_next)) {
         unsigned flags = qatomic_read(&bh->flags);
         if ((flags & (BH_SCHEDULED | BH_DELETED)) == BH_SCHEDULED) {
             if (!(flags & BH_IDLE)) {
