@@ -145,7 +145,11 @@ static bool aio_dispatch_handler(AioContext *ctx, AioHandler *node)
         return false;
     }
     bool own_notifier = node->opaque == &ctx->notifier;
-    trace_point(qatomic_read(&ctx->tracer), TRACE_FD_DISPATCH, "fd", node, node->fd);
+    if (!own_notifier) {
+        /* The context's own wakeup is traced by aio_notify, not here. */
+        trace_point(qatomic_read(&ctx->tracer), TRACE_FD_DISPATCH,
+                    node->is_notifier ? "event notifier" : "fd", node, node->fd);
+    }
     if (poll_ready && node->io_poll_ready) {
         node->io_poll_ready(node->opaque);
         progress = !own_notifier;

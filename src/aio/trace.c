@@ -26,6 +26,8 @@ static const char *const trace_event_names[TRACE_EVENT_MAX] = {
     [TRACE_CO_TERMINATE] = "co_terminate",
     [TRACE_IOTHREAD_START] = "iothread_start",
     [TRACE_IOTHREAD_STOP] = "iothread_stop",
+    [TRACE_MMIO] = "mmio",
+    [TRACE_POOL_WORK] = "pool_work",
 };
 
 Tracer *tracer_new(size_t capacity, uint32_t mask)
@@ -69,10 +71,11 @@ void tracer_record(Tracer *t, TraceEvent ev, const char *name, const void *ptr, 
         .time_ns = platform_clock_monotonic_ns(),
         .thread = platform_thread_id(),
         .event = ev,
-        .name = name,
         .ptr = ptr,
         .arg = arg,
     };
+    /* Copied: the name may not outlive the record (an IOThread's id). */
+    snprintf(r.name, sizeof(r.name), "%s", name ? name : "");
     qemu_mutex_lock(&t->lock);
     if (t->count == t->capacity) {
         /* Keep the newest records: overwrite the oldest. */
@@ -114,5 +117,5 @@ const char *trace_event_name(TraceEvent ev)
 void trace_record_print(const TraceRecord *r, int64_t t0_ns, FILE *f)
 {
     fprintf(f, "+%10.6f ms  thread %-3llu %-14s %s\n", (r->time_ns - t0_ns) / 1e6,
-            (unsigned long long)r->thread, trace_event_name(r->event), r->name ? r->name : "");
+            (unsigned long long)r->thread, trace_event_name(r->event), r->name);
 }
