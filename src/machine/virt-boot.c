@@ -1,0 +1,180 @@
+/*
+ * virt-boot.c - where the virt board puts firmware, kernel, initrd and device
+ * tree, and the MROM reset vector (QEMU's hw/riscv/boot.c).
+ */
+#include "machine/virt.h"
+
+#include "util/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/*
+ * The reset vector QEMU writes for RV64, followed by fw_dynamic_info:
+ *
+ *   1: auipc t0, 0          t0 = 0x1000
+ *      addi  a2, t0, 40     a2 = &fw_dynamic_info
+ *      csrr  a0, mhartid
+ *      ld    a1, 32(t0)     a1 = fdt address
+ *      ld    t0, 24(t0)     t0 = start address
+ *      jr    t0
+ *      .dword start, fdt
+ *   fw_dynamic_info: magic, version, next_addr, next_mode, options, boot_hart
+ */
+static int write_reset_vector(VirtMachine *m, uint64_t start)
+{
+    uint8_t rom[40 + 48];
+    static const uint32_t insns[6] = {
+        0x00000297, 0x02828613, 0xf1402573, 0x0202b583, 0x0182b283, 0x00028067,
+    };
+    for (int i = 0; i < 6; i++) {
+        put32(rom + 4 * i, insns[i]);
+    }
+    put64(rom + 24, start);
+    put64(rom + 32, m->fdt_addr);
+    put64(rom + 40, FW_DYNAMIC_INFO_MAGIC);
+    put64(rom + 48, FW_DYNAMIC_INFO_VERSION);
+    put64(rom + 56, m->kernel_entry);
+    put64(rom + 64, FW_DYNAMIC_NEXT_MODE_S);
+    put64(rom + 72, 0); /* options */
+    put64(rom + 80, 0); /* boot_hart */
+    if (address_space_write(&m->as, VIRT_MROM_BASE, rom, sizeof(rom)) != MEMTX_OK) {
+        error_report("virt: cannot write the reset vector");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_dtb(VirtMachine *m, const LoaderRam *ram)
+{
+    free(m->fdt);
+    m->fdt = NULL;
+    if (m->cfg.dtb) {
+        uint8_t *data;
+        size_t size;
+        if (loader_read_file("-dtb", m->cfg.dtb, &data, &size) < 0) {
+            return -1;
+        }
+        if (size < 40 || data[0] != 0xd0 || data[1] != 0x0d || data[2] != 0xfe || data[3] != 0xed) {
+            error_report("-dtb: '%s' is not a flattened device tree", m->cfg.dtb);
+            free(data);
+            return -1;
+        }
+        m->fdt = data;
+        m->fdt_size = size;
+    } else if (virt_fdt_build(m, &m->fdt, &m->fdt_size) < 0) {
+        return -1;
+    }
+    if (m->cfg.dumpdtb) {
+        FILE *f = fopen(m->cfg.dumpdtb, "wb");
+        bool ok = f && fwrite(m->fdt, 1, m->fdt_size, f) == m->fdt_size;
+        if (f && fclose(f) != 0) {
+            ok = false;
+        }
+        if (!ok) {
+            error_report("dumpdtb: cannot write '%s'", m->cfg.dumpdtb);
+        }
+        m->dtb_dumped = ok; /* as QEMU: dump, then exit without running */
+        return ok ? 0 : -1;
+    }
+
+    /* As high as possible so the kernel and initrd do not overwrite it, yet below 3 GiB. */
+    uint64_t ram_end = ram->base + ram->size;
+    uint64_t top = ram->base < 3 * GiB ? (ram_end < 3 * GiB ? ram_end : 3 * GiB) : ram_end;
+    if (m->fdt_size > top - ram->base) {
+        error_report("device tree (%zu bytes) does not fit in RAM", m->fdt_size);
+        return -1;
+    }
+    m->fdt_addr = (top - m->fdt_size) & ~(2 * MiB - 1);
+    if (m->fdt_addr < ram->base) {
+        m->fdt_addr = ram->base;
+    }
+    if (address_space_write(&m->as, m->fdt_addr, m->fdt, m->fdt_size) != MEMTX_OK) {
+        error_report("virt: cannot write the device tree at 0x%llx",
+                     (unsigned long long)m->fdt_addr);
+        return -1;
+    }
+    return 0;
+}
+
+int virt__load_images(VirtMachine *m)
+{
+    LoaderRam ram = {.base = VIRT_DRAM_BASE, .size = m->cfg.ram_size};
+    LoadedImage img;
+    uint64_t start = VIRT_DRAM_BASE;
+    uint64_t firmware_end = VIRT_DRAM_BASE;
+
+    if (m->cfg.bios) {
+        if (loader_load_file(&m->as, "-bios", m->cfg.bios, VIRT_DRAM_BASE, &ram, &img) < 0) {
+            return -1;
+        }
+        start = img.entry;
+        firmware_end = img.high;
+    }
+
+    m->kernel_entry = 0;
+    if (m->cfg.kernel) {
+        /* After the firmware, on a 2 MiB boundary (a huge page for Linux); RAM start without. */
+        uint64_t kstart = m->cfg.bios ? align_up(firmware_end, 2 * MiB) : VIRT_DRAM_BASE;
+        if (loader_load_file(&m->as, "-kernel", m->cfg.kernel, kstart, &ram, &img) < 0) {
+            return -1;
+        }
+        m->kernel_entry = img.entry;
+        if (!m->cfg.bios) {
+            start = img.entry;
+        }
+    } else if (!m->cfg.bios) {
+        error_report("-bios none needs -kernel");
+        return -1;
+    }
+
+    m->initrd_start = m->initrd_end = 0;
+    if (m->cfg.initrd) {
+        if (!m->cfg.kernel) {
+            error_report("-initrd needs -kernel");
+            return -1;
+        }
+        uint64_t half = m->cfg.ram_size / 2;
+        uint64_t istart = m->kernel_entry + (half < 128 * MiB ? half : 128 * MiB);
+        uint8_t *data;
+        size_t size;
+        if (loader_read_file("-initrd", m->cfg.initrd, &data, &size) < 0) {
+            return -1;
+        }
+        /* Always raw: an initrd is a cpio archive, whatever its first bytes. */
+        int r = loader_load_raw(&m->as, "-initrd", m->cfg.initrd, data, size, istart, &ram, &img);
+        free(data);
+        if (r < 0) {
+            return -1;
+        }
+        m->initrd_start = img.low;
+        m->initrd_end = img.high;
+    }
+
+    if (load_dtb(m, &ram) < 0) {
+        return -1;
+    }
+    return write_reset_vector(m, start);
+}
