@@ -45,7 +45,9 @@ AioContext *aio_context_new(QEMUClocks *clocks);
 
 /*
  * Free @ctx.  Call it from its home thread (or with no thread running it),
- * after every fd handler has been removed.  A BH that was never deleted is a
+ * after every fd handler has been removed, and only once no other thread can
+ * still be scheduling a BH or coroutine into it or calling aio_notify() on it
+ * (QEMU keeps a reference count for this; minimu leaves it to the owner).  A BH that was never deleted is a
  * programming error: each one is reported on stderr by name (the callback
  * that aio_bh_new() was given), freed, and counted.  Returns the number of
  * such leaked BHs, 0 normally.

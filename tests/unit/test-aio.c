@@ -3,6 +3,7 @@
  * aio_notify, fd handlers, event notifiers, nested aio_poll and adaptive
  * polling.  Each test steps the loop by hand with aio_poll().
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

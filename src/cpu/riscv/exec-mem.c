@@ -81,7 +81,7 @@ int riscv__exec_amo(RISCVCPU *cpu, uint32_t insn)
     int f3 = insn_funct3(insn), f5 = (int)(insn >> 27), rd = insn_rd(insn);
     int size = f3 == 2 ? 4 : 8;
     uint64_t va = cpu->x[insn_rs1(insn)], src = cpu->x[insn_rs2(insn)];
-    uint64_t res;
+    uint64_t res = 0;
 
     if ((f3 != 2 && f3 != 3) || (f5 == 0x02 && insn_rs2(insn) != 0) ||
         (f5 != 0x02 && f5 != 0x03 && !is_amo_f5(f5))) {
