@@ -138,46 +138,53 @@ static bool wake_round(const LoopBench *lib, WakeFn *fn, WakeMode mode, int coun
 }
 
 /*
- * One pair of p50/p99 rows.  @extra, if set, replaces minimu's column with a
- * variant of it; the references are then taken from @refs (the run above)
- * instead of being measured again.
+ * One pair of p50/p99 rows.  @extra, if set, is a variant of minimu measured
+ * in the same rounds; it gets its own pair of rows (@xlabel50, @xlabel99)
+ * that repeat the references' columns.
  */
 static void measure_wake_rows(const char *label50, const char *label99, WakeMode mode, int count,
-                              const LoopBench *extra, Row *refs50, Row *refs99)
+                              const LoopBench *extra, const char *xlabel50, const char *xlabel99)
 {
-    Row *r50 = row_new(label50, LOWER_IS_BETTER, 1);
-    Row *r99 = row_new(label99, LOWER_IS_BETTER, 1);
-    Samples all[NLIBS];
-    bool ok[NLIBS];
-    for (int i = 0; i < NLIBS; i++) {
+    Row *r[NLIBS + 1][2];
+    r[0][0] = row_new(label50, LOWER_IS_BETTER, 1);
+    r[0][1] = row_new(label99, LOWER_IS_BETTER, 1);
+    if (extra) {
+        r[NLIBS][0] = row_new(xlabel50, LOWER_IS_BETTER, 1);
+        r[NLIBS][1] = row_new(xlabel99, LOWER_IS_BETTER, 1);
+    }
+    int nvar = extra ? NLIBS + 1 : NLIBS;
+    Samples all[NLIBS + 1];
+    bool ok[NLIBS + 1];
+    for (int i = 0; i < nvar; i++) {
         samples_init(&all[i], (size_t)count);
         ok[i] = true;
     }
     for (int round = 0; round < ROUNDS; round++) {
-        int n = count / ROUNDS;
-        if (extra) {
-            ok[0] &= wake_round(extra, extra->wakeup, mode, n, &all[0]);
-            continue;
-        }
-        for (int i = 0; i < NLIBS; i++) {
-            ok[i] &= wake_round(libs[i], libs[i]->wakeup, mode, n, &all[i]);
+        for (int i = 0; i < nvar; i++) {
+            const LoopBench *lib = i < NLIBS ? libs[i] : extra;
+            ok[i] &= wake_round(lib, lib->wakeup, mode, count / ROUNDS, &all[i]);
         }
     }
-    for (int i = 0; i < NLIBS; i++) {
-        if (extra && i > 0) {
-            r50->v[i] = refs50->v[i];
-            r99->v[i] = refs99->v[i];
-        } else if (ok[i]) {
+    for (int i = 0; i < nvar; i++) {
+        const LoopBench *lib = i < NLIBS ? libs[i] : extra;
+        Row **dst = i < NLIBS ? r[0] : r[NLIBS];
+        int col = i < NLIBS ? i : LIB_MINIMU;
+        if (ok[i]) {
             if (all[i].n < (size_t)(count / ROUNDS * ROUNDS)) {
                 footnote("- %s: %s took only %zu of %d samples within the time cap (1.5 s a "
                          "round).\n",
-                         label50, i == 0 && extra ? extra->name : libs[i]->name, all[i].n,
-                         count / ROUNDS * ROUNDS);
+                         dst[0]->label, lib->name, all[i].n, count / ROUNDS * ROUNDS);
             }
-            r50->v[i] = samples_pct_us(&all[i], 50);
-            r99->v[i] = samples_pct_us(&all[i], 99);
+            dst[0]->v[col] = samples_pct_us(&all[i], 50);
+            dst[1]->v[col] = samples_pct_us(&all[i], 99);
         }
         samples_free(&all[i]);
+    }
+    if (extra) {
+        for (int k = 0; k < 2; k++) {
+            r[NLIBS][k]->v[LIB_GLIB] = r[0][k]->v[LIB_GLIB];
+            r[NLIBS][k]->v[LIB_UV] = r[0][k]->v[LIB_UV];
+        }
     }
 }
 
@@ -186,14 +193,11 @@ static void measure_wakeup(const Params *p)
     measure_wake_rows("cross-thread wakeup, loop blocked (sender sleeps 50-500 us), p50 us",
                       "cross-thread wakeup, loop blocked, p99 us", WAKE_BLOCKED, p->wake_samples,
                       NULL, NULL, NULL);
-    measure_wake_rows("cross-thread wakeup, back-to-back (gaps 0-20 us), minimu polling on, "
-                      "p50 us",
+    measure_wake_rows("cross-thread wakeup, back-to-back (gaps 0-20 us), minimu polling on, p50 us",
                       "cross-thread wakeup, back-to-back, minimu polling on, p99 us",
-                      WAKE_BACK_TO_BACK, p->b2b_samples, NULL, NULL, NULL);
-    Row *on50 = &rows[nrows - 2], *on99 = &rows[nrows - 1];
-    measure_wake_rows("cross-thread wakeup, back-to-back, minimu polling off, p50 us",
-                      "cross-thread wakeup, back-to-back, minimu polling off, p99 us",
-                      WAKE_BACK_TO_BACK, p->b2b_samples, &bench_minimu_pollfd, on50, on99);
+                      WAKE_BACK_TO_BACK, p->b2b_samples, &bench_minimu_pollfd,
+                      "cross-thread wakeup, back-to-back, minimu polling off, p50 us",
+                      "cross-thread wakeup, back-to-back, minimu polling off, p99 us");
 }
 
 static void measure_timer(const char *name, int64_t period_ns, const Params *p)
@@ -334,31 +338,32 @@ static void print_notes(void)
     if (footnotes[0]) {
         printf("\n%s", footnotes);
     }
-    printf("\nWhat each row runs (minimu / GLib / libuv):\n"
-           "- per-iteration callback: a BH that reschedules itself / an idle source returning "
-           "G_SOURCE_CONTINUE (no re-arm) / a uv_idle_t (no re-arm); one aio_poll, "
-           "g_main_context_iteration or uv_run(UV_RUN_ONCE) per call.\n"
-           "- thread-safe re-arm: qemu_bh_schedule / g_source_set_ready_time(src, 0) after "
-           "resetting it to -1 / uv_async_send to its own handle.\n"
-           "- one-shot deferred call: aio_bh_schedule_oneshot / g_idle_add-style new idle source "
-           "/ libuv has none.\n"
-           "- wakeup: qemu_bh_schedule into an IOThread (polling as QEMU's IOThread default: "
-           "poll-max-ns 32768, grow 2, shrink 2) / g_source_set_ready_time(src, 0) into a thread "
-           "in g_main_context_iteration / uv_async_send into a thread in uv_run; time from just "
-           "before the call to the callback.\n"
-           "- timers: periodic on an absolute grid, lateness = fire time - requested expiry; "
-           "timer_mod_ns at the exact ns / a GSource ready time (us; GLib rounds its poll "
-           "timeout up to whole ms) / uv_timer_start at the first whole loop-ms not before the "
-           "expiry (libuv timers are ms). 100 us cannot be expressed by GLib's or libuv's waits; "
-           "their rows show what a 100 us request gets. Linux's default timer slack (50 us) "
-           "applies unless the row says otherwise.\n"
-           "- dispatch: eventfds registered with aio_set_fd_handler / g_unix_fd_source_new each / "
-           "uv_poll_t each; per iteration the active eventfd is written, one blocking "
-           "iteration runs its handler, which reads it.\n"
-           "- every row runs in 5 rounds that visit minimu, GLib and libuv in turn (rates and "
-           "costs: median of the rounds, each the median of 5 batches; percentiles: over the "
-           "samples of all rounds). Rows that vary only minimu (polling off, MINIMU_FDMON=poll) "
-           "repeat the references of the row above.\n");
+    printf(
+        "\nWhat each row runs (minimu / GLib / libuv):\n"
+        "- BH vs per-iteration callback: a BH that reschedules itself / an idle source returning "
+        "G_SOURCE_CONTINUE (no re-arm) / a uv_idle_t (no re-arm); one aio_poll, "
+        "g_main_context_iteration or uv_run(UV_RUN_ONCE) per call.\n"
+        "- BH vs thread-safe re-arm: qemu_bh_schedule / g_source_set_ready_time(src, 0) after "
+        "resetting it to -1 / uv_async_send to its own handle.\n"
+        "- one-shot: aio_bh_schedule_oneshot / g_idle_add-style new idle source "
+        "/ libuv has none.\n"
+        "- wakeup: qemu_bh_schedule into an IOThread (polling as QEMU's IOThread default: "
+        "poll-max-ns 32768, grow 2, shrink 2) / g_source_set_ready_time(src, 0) into a thread "
+        "in g_main_context_iteration / uv_async_send into a thread in uv_run; time from just "
+        "before the call to the callback.\n"
+        "- timers: periodic on an absolute grid, lateness = fire time - requested expiry; "
+        "timer_mod_ns at the exact ns / a GSource ready time (us; GLib rounds its poll "
+        "timeout up to whole ms) / uv_timer_start at the first whole loop-ms not before the "
+        "expiry (libuv timers are ms). 100 us cannot be expressed by GLib's or libuv's waits; "
+        "their rows show what a 100 us request gets. Linux's default timer slack (50 us) "
+        "applies unless the row says otherwise.\n"
+        "- dispatch: eventfds registered with aio_set_fd_handler / g_unix_fd_source_new each / "
+        "uv_poll_t each; per iteration the active eventfd is written, one blocking "
+        "iteration runs its handler, which reads it.\n"
+        "- every row runs in 5 rounds that visit minimu, GLib and libuv in turn (rates and "
+        "costs: median of the rounds, each the median of 5 batches; percentiles: over the "
+        "samples of all rounds). Rows that vary only minimu (polling off, MINIMU_FDMON=poll) "
+        "are measured in the same rounds and repeat the references of the row above.\n");
 }
 
 /* ---- main ---------------------------------------------------------------------------------------- */

@@ -75,16 +75,13 @@ int kvm__x86_setup_cpuid(AccelState *s, KVMVCPU *v)
             }
             break;
         case 0xb:
-        case 0x1f:
-            e->edx = apic_id;
-            break;
+        case 0x1f: e->edx = apic_id; break;
         case 0x80000001:
             if (s->pvm) {
                 e->edx &= ~CPUID81_EDX_RDTSCP;
             }
             break;
-        default:
-            break;
+        default: break;
         }
     }
     int r = ioctl(v->fd, KVM_SET_CPUID2, c);
@@ -132,7 +129,7 @@ int kvm__x86_set_boot(AccelState *s, int vcpu, const AccelX86Boot *b)
         sr.gdt.limit = b->gdt_limit;
         sr.cr0 = 0x80050033; /* PG WP NE ET MP PE */
         sr.cr3 = b->cr3;
-        sr.cr4 = 0x20; /* PAE */
+        sr.cr4 = 0x20;   /* PAE */
         sr.efer = 0x500; /* LMA LME */
     } else {
         sr.cs.selector = b->real_cs;

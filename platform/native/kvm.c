@@ -138,12 +138,8 @@ static bool handle_exit(AccelState *s, KVMVCPU *v)
     struct kvm_run *run = v->run;
 
     switch (run->exit_reason) {
-    case KVM_EXIT_IO:
-        handle_io(s, v);
-        return true;
-    case KVM_EXIT_MMIO:
-        handle_mmio(s, v);
-        return true;
+    case KVM_EXIT_IO: handle_io(s, v); return true;
+    case KVM_EXIT_MMIO: handle_mmio(s, v); return true;
     case KVM_EXIT_HLT:
         atomic_fetch_add(&s->exits[ACCEL_EXIT_OTHER], 1);
         vcpu_stop(s, v, ACCEL_STOP_HLT);
@@ -171,8 +167,7 @@ static bool handle_exit(AccelState *s, KVMVCPU *v)
         vcpu_stop(s, v, ACCEL_STOP_INTERNAL_ERROR);
         return false;
     case KVM_EXIT_IRQ_WINDOW_OPEN:
-    case KVM_EXIT_INTR:
-        return true;
+    case KVM_EXIT_INTR: return true;
     default:
         atomic_fetch_add(&s->exits[ACCEL_EXIT_OTHER], 1);
         fprintf(kvm__log(s), "minimu: kvm: vCPU %d: unhandled exit reason %u\n", v->index,
@@ -455,8 +450,8 @@ static bool kvm_is_emulated_cpl0(AccelState *s)
 
 static int kvm_set_runnable(AccelState *s, int vcpu, bool runnable)
 {
-    struct kvm_mp_state mp = {
-        .mp_state = runnable ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED};
+    struct kvm_mp_state mp = {.mp_state =
+                                  runnable ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED};
     if (vcpu < 0 || vcpu >= s->cfg.nr_vcpus) {
         return -1;
     }

@@ -296,9 +296,16 @@ bool aio_poll(AioContext *ctx, bool blocking)
         start = platform_clock_monotonic_ns();
     }
     progress = try_poll_mode(ctx, &ready_list, &timeout);
-    if (!progress || timeout != 0) {
-        /* Non-blocking polls still ask the fd monitor, with a zero timeout. */
-        ctx->fdmon_ops->wait(ctx, &ready_list, blocking ? timeout : 0);
+    if (!progress) {
+        if (timeout == 0 && ctx->poll_disable_cnt == 0) {
+            /*
+             * Not waiting, and every handler has a cheap io_poll: one pass of
+             * those sees all the work without a syscall (QEMU's need_wait).
+             */
+            run_poll_handlers_once(ctx, &ready_list);
+        } else {
+            ctx->fdmon_ops->wait(ctx, &ready_list, timeout);
+        }
     }
 
     if (blocking) {

@@ -252,11 +252,11 @@ CharEscapeAction chr_escape_process(CharEscape *e, uint8_t c, uint8_t *out)
 
 const char *chr_escape_help(void)
 {
-    return "\r\n"
-           "C-a h    print this help\r\n"
-           "C-a x    exit emulator\r\n"
-           "C-a b    send break (magic sysrq)\r\n"
-           "C-a C-a  sends C-a\r\n";
+    return "\n"
+           "C-a h    print this help\n"
+           "C-a x    exit emulator\n"
+           "C-a b    send break (magic sysrq)\n"
+           "C-a C-a  sends C-a\n";
 }
 
 void qemu_chr__input_with_escapes(Chardev *chr, CharEscape *e, const uint8_t *buf, size_t len)
@@ -281,7 +281,7 @@ void qemu_chr__input_with_escapes(Chardev *chr, CharEscape *e, const uint8_t *bu
         }
         switch (a) {
         case CHR_ESCAPE_QUIT: {
-            static const char msg[] = "QEMU: Terminated\r\n";
+            static const char msg[] = "QEMU: Terminated\n";
             chr->cls->write(chr, (const uint8_t *)msg, sizeof(msg) - 1);
             if (chr->ml) {
                 main_loop_quit(chr->ml, 0);

@@ -144,7 +144,7 @@ typedef struct CharEscape {
 
 /* Feed one input byte through the escape state machine. */
 CharEscapeAction chr_escape_process(CharEscape *e, uint8_t c, uint8_t *out);
-/* The C-a help text (lines end with "\r\n" so it reads well in raw mode). */
+/* The C-a help text (the stdio backend keeps OPOST, so "\n" ends a line). */
 const char *chr_escape_help(void);
 
 /*

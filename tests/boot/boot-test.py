@@ -2,6 +2,10 @@
 """Boot tests for minimu: drive the guest console through a pseudo-terminal.
 
   boot-test.py MINIMU uboot-smode|uboot-mmode   boot U-Boot to "=>", run commands, quit with C-a x
+  boot-test.py MINIMU uboot-reset               U-Boot "reset" reboots through OpenSBI, "poweroff" exits 0
+  boot-test.py MINIMU sigterm                   SIGTERM at the prompt: exit 143, terminal restored
+  boot-test.py MINIMU finisher                  bare-metal guests (-bios none): UART output, test
+                                                finisher pass -> 0, fail code N -> N, ELF -kernel
   boot-test.py MINIMU errors                    bad command lines: exit 1 with one stderr line
 
 Exit status 0 on success, 1 on failure, 77 (ctest SKIP_RETURN_CODE) if the
@@ -10,6 +14,7 @@ Debian firmware images are not installed.
 import os
 import re
 import select
+import struct
 import subprocess
 import sys
 import tempfile
@@ -117,6 +122,123 @@ def boot_uboot(minimu, mode):
     return 0
 
 
+def smode_prompt(minimu, extra=()):
+    if not all(os.path.exists(p) for p in (FW_DYNAMIC, UBOOT_SMODE)):
+        print("SKIP: Debian images missing")
+        sys.exit(SKIP)
+    con = Console([minimu, "-M", "virt", "-m", "256M", "-bios", FW_DYNAMIC, "-kernel",
+                   UBOOT_SMODE, "-nographic"] + list(extra))
+    con.expect(rb"=> ", send_on=(b"Hit any key to stop autoboot", b" "))
+    return con
+
+
+def uboot_reset(minimu):
+    con = smode_prompt(minimu, ["-smp", "2"])
+    con.send(b"reset\r")
+    con.expect(rb"OpenSBI v\d")  # the reboot went through the MROM and firmware again
+    con.expect(rb"Platform HART Count\s+: 2")
+    con.expect(rb"=> ", send_on=(b"Hit any key to stop autoboot", b" "))
+    con.send(b"poweroff\r")
+    rc, err, tty_after = con.finish()
+    if rc != 0 or err.strip():
+        fail(f"poweroff: exit status {rc}, stderr {err!r}")
+    if tty_after != con.tty_before:
+        fail("terminal state not restored after poweroff")
+    print("\nPASS: uboot-reset")
+    return 0
+
+
+def sigterm(minimu):
+    con = smode_prompt(minimu)
+    raw = termios.tcgetattr(con.slave)
+    if raw == con.tty_before:
+        fail("minimu did not put the terminal into raw mode")
+    con.proc.terminate()
+    rc, err, tty_after = con.finish()
+    if rc != 128 + 15:
+        fail(f"SIGTERM: exit status {rc}, expected 143 (stderr {err!r})")
+    if tty_after != con.tty_before:
+        fail("terminal state not restored after SIGTERM")
+    print("\nPASS: sigterm")
+    return 0
+
+
+# A few RV64 encodings, enough for the bare-metal finisher guests.
+def _lui(rd, imm20):
+    return (imm20 << 12) | (rd << 7) | 0x37
+
+
+def _addi(rd, rs1, imm):
+    return ((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13
+
+
+def _sw(rs2, rs1, imm):
+    return ((imm >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 31) << 7) | 0x23
+
+
+def _sb(rs2, rs1, imm):
+    return ((imm >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | ((imm & 31) << 7) | 0x23
+
+
+J_SELF = 0x0000006f  # j .
+
+
+def bare_metal(word):
+    """Print "hi" on the UART, then write @word to the test finisher."""
+    t0, t1 = 5, 6
+    hi, lo = (word + 0x800) >> 12, word & 0xfff
+    lo = lo - 0x1000 if lo >= 0x800 else lo
+    insns = [
+        _lui(t0, 0x10000),  # UART0
+        _addi(t1, 0, ord("h")), _sb(t1, t0, 0),
+        _addi(t1, 0, ord("i")), _sb(t1, t0, 0),
+        _addi(t1, 0, ord("\n")), _sb(t1, t0, 0),
+        _lui(t0, 0x100),  # test finisher
+        _lui(t1, hi & 0xfffff), _addi(t1, t1, lo), _sw(t1, t0, 0),
+        J_SELF,
+    ]
+    return struct.pack("<%dI" % len(insns), *insns)
+
+
+def elf_wrap(code, addr):
+    """A minimal RISC-V ELF64 executable with @code at @addr (entry = addr)."""
+    ehdr = struct.pack("<4sBBBB8xHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 2, 243, 1, addr, 64, 0,
+                       0, 64, 56, 1, 0, 0, 0)
+    phdr = struct.pack("<IIQQQQQQ", 1, 5, 120, addr, addr, len(code), len(code), 0x1000)
+    return ehdr + phdr + code
+
+
+def run_guest(minimu, image_bytes, suffix, extra=()):
+    with tempfile.NamedTemporaryFile(suffix=suffix) as img:
+        img.write(image_bytes)
+        img.flush()
+        p = subprocess.run([minimu, "-bios", "none", "-kernel", img.name] + list(extra),
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def finisher(minimu):
+    rc, out, err = run_guest(minimu, bare_metal(0x5555), ".bin")
+    if rc != 0 or out != b"hi\n" or err:
+        fail(f"pass: exit {rc}, stdout {out!r}, stderr {err!r}")
+    rc, out, err = run_guest(minimu, bare_metal((42 << 16) | 0x3333), ".bin")
+    if rc != 42 or out != b"hi\n":
+        fail(f"fail code 42: exit {rc}, stdout {out!r}, stderr {err!r}")
+    # An ELF kernel without firmware runs in M-mode at its entry (not at 0x80000000).
+    rc, out, err = run_guest(minimu, elf_wrap(bare_metal((7 << 16) | 0x3333), 0x80400000), ".elf",
+                             ["-m", "64M", "-smp", "2"])
+    # Both harts run the guest; the first finisher write ends the run, so the other hart's
+    # bytes may or may not have made it out.
+    if rc != 7 or not out.startswith(b"h") or set(out) - set(b"hi\n"):
+        fail(f"ELF, 2 harts, fail code 7: exit {rc}, stdout {out!r}, stderr {err!r}")
+    # Reset with -no-reboot exits 0.
+    rc, out, err = run_guest(minimu, bare_metal(0x7777), ".bin", ["-no-reboot"])
+    if rc != 0 or out != b"hi\n":
+        fail(f"reset with -no-reboot: exit {rc}, stdout {out!r}, stderr {err!r}")
+    print("PASS: finisher")
+    return 0
+
+
 def run_error(minimu, args, expect):
     p = subprocess.run([minimu] + args, stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=60)
@@ -161,6 +283,12 @@ def main():
         return boot_uboot(minimu, mode)
     if mode == "errors":
         return errors(minimu)
+    if mode == "uboot-reset":
+        return uboot_reset(minimu)
+    if mode == "sigterm":
+        return sigterm(minimu)
+    if mode == "finisher":
+        return finisher(minimu)
     print("unknown mode " + mode)
     return 2
 

@@ -30,10 +30,10 @@ __asm__(".pushsection .rodata\n"
         "test_kvm_real_start:\n"
         ".code16\n"
         "    mov $0x1234, %ax\n"
-        "    out %ax, $0x10\n"       /* 2-byte write to port 0x10 */
-        "    in $0x11, %al\n"        /* 1-byte read: the device answers 0x5a */
-        "    out %al, $0x12\n"       /* echo it back */
-        "    in $0x40, %al\n"        /* unassigned: reads all ones */
+        "    out %ax, $0x10\n" /* 2-byte write to port 0x10 */
+        "    in $0x11, %al\n"  /* 1-byte read: the device answers 0x5a */
+        "    out %al, $0x12\n" /* echo it back */
+        "    in $0x40, %al\n"  /* unassigned: reads all ones */
         "    out %al, $0x13\n"
         "    hlt\n"
         ".code64\n"
@@ -46,9 +46,9 @@ __asm__(".pushsection .rodata\n"
         "    mov 8(%rax), %rbx\n"        /* MMIO read, 8 bytes */
         "    mov %ebx, %eax\n"
         "    mov $0x12, %dx\n"
-        "    out %eax, %dx\n"            /* low half to port 0x12 (4 bytes) */
+        "    out %eax, %dx\n" /* low half to port 0x12 (4 bytes) */
         "    mov $7, %eax\n"
-        "    out %eax, $0x20\n"          /* doorbell: an ioeventfd, no exit */
+        "    out %eax, $0x20\n" /* doorbell: an ioeventfd, no exit */
         "    hlt\n"
         "test_kvm_long_end:\n"
         ".popsection\n");
@@ -82,9 +82,11 @@ static void port_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     f->port_sizes[addr] = size;
 }
 
-static const MemoryRegionOps port_ops = {
-    .read = port_read, .write = port_write, .min_access_size = 1, .max_access_size = 4,
-    .unaligned_ok = true};
+static const MemoryRegionOps port_ops = {.read = port_read,
+                                         .write = port_write,
+                                         .min_access_size = 1,
+                                         .max_access_size = 4,
+                                         .unaligned_ok = true};
 
 static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -131,9 +133,12 @@ static int setup(void **state)
     qemu_sem_init(&f->stopped, 0);
     f->ops = accel_kvm_ops();
     assert_non_null(f->ops);
-    AccelConfig cfg = {
-        .mem = &f->mem, .io = &f->io, .nr_vcpus = 1, .irqchip = false, .stop = on_stop,
-        .opaque = f};
+    AccelConfig cfg = {.mem = &f->mem,
+                       .io = &f->io,
+                       .nr_vcpus = 1,
+                       .irqchip = false,
+                       .stop = on_stop,
+                       .opaque = f};
     f->accel = f->ops->init(&cfg);
     assert_non_null(f->accel);
     if (f->ops->is_emulated_cpl0(f->accel)) {

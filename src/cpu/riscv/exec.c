@@ -30,7 +30,7 @@ static int exec_system(RISCVCPU *cpu, uint32_t insn, bool *wfi)
                                0);
         return RISCV_EXC;
     case 0x00100073: /* ebreak */
-        riscv__raise_exception(cpu, EXC_BREAKPOINT, cpu->pc);
+        riscv__raise_exception(cpu, EXC_BREAKPOINT, 0); /* tval 0, like QEMU */
         return RISCV_EXC;
     case 0x30200073: return riscv__mret(cpu) ? RISCV_EXC : RISCV_ILLEGAL;
     case 0x10200073: return riscv__sret(cpu) ? RISCV_EXC : RISCV_ILLEGAL;

@@ -6,34 +6,51 @@
 #include "lib.h"
 
 static const uint64_t vals[] = {
-    0, 1, 2, (uint64_t)-1, (uint64_t)-2, 31, 32, 63, 64, 0x7fffffff, 0x80000000, 0xffffffff,
-    0x7fffffffffffffffULL, 0x8000000000000000ULL, 0x123456789abcdef0ULL, 0xfedcba9876543210ULL,
-    0x00000000ffff0000ULL, 0x5555555555555555ULL, 0x8000000000000001ULL, 0xffffffff80000000ULL,
+    0,
+    1,
+    2,
+    (uint64_t)-1,
+    (uint64_t)-2,
+    31,
+    32,
+    63,
+    64,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    0x7fffffffffffffffULL,
+    0x8000000000000000ULL,
+    0x123456789abcdef0ULL,
+    0xfedcba9876543210ULL,
+    0x00000000ffff0000ULL,
+    0x5555555555555555ULL,
+    0x8000000000000001ULL,
+    0xffffffff80000000ULL,
 };
 #define NV (sizeof(vals) / sizeof(vals[0]))
 
-#define DEF_R(fn, insn)                                                                            \
-    static uint64_t fn(uint64_t a, uint64_t b)                                                     \
-    {                                                                                              \
-        uint64_t r;                                                                                \
-        __asm__ volatile(insn " %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));                           \
-        return r;                                                                                  \
+#define DEF_R(fn, insn)                                                  \
+    static uint64_t fn(uint64_t a, uint64_t b)                           \
+    {                                                                    \
+        uint64_t r;                                                      \
+        __asm__ volatile(insn " %0, %1, %2" : "=r"(r) : "r"(a), "r"(b)); \
+        return r;                                                        \
     }
-#define DEF_U(fn, insn)                                                                            \
-    static uint64_t fn(uint64_t a, uint64_t b)                                                     \
-    {                                                                                              \
-        uint64_t r;                                                                                \
-        (void)b;                                                                                   \
-        __asm__ volatile(insn " %0, %1" : "=r"(r) : "r"(a));                                       \
-        return r;                                                                                  \
+#define DEF_U(fn, insn)                                      \
+    static uint64_t fn(uint64_t a, uint64_t b)               \
+    {                                                        \
+        uint64_t r;                                          \
+        (void)b;                                             \
+        __asm__ volatile(insn " %0, %1" : "=r"(r) : "r"(a)); \
+        return r;                                            \
     }
-#define DEF_I(fn, insn, imm)                                                                       \
-    static uint64_t fn(uint64_t a, uint64_t b)                                                     \
-    {                                                                                              \
-        uint64_t r;                                                                                \
-        (void)b;                                                                                   \
-        __asm__ volatile(insn " %0, %1, " #imm : "=r"(r) : "r"(a));                                \
-        return r;                                                                                  \
+#define DEF_I(fn, insn, imm)                                        \
+    static uint64_t fn(uint64_t a, uint64_t b)                      \
+    {                                                               \
+        uint64_t r;                                                 \
+        (void)b;                                                    \
+        __asm__ volatile(insn " %0, %1, " #imm : "=r"(r) : "r"(a)); \
+        return r;                                                   \
     }
 
 #include "alu-ops.h"

@@ -15,6 +15,10 @@ _start:
     csrw mscratch, t0
     la t0, _strap_stack_top
     csrw sscratch, t0
+    li t0, -1                   /* PMP entry 0: NAPOT over everything, RWX (QEMU */
+    csrw pmpaddr0, t0           /* refuses mret to S/U without a PMP rule) */
+    li t0, 0x1f
+    csrw pmpcfg0, t0
     li t0, (1 << 13)            /* FS = Initial */
     csrs mstatus, t0
     csrwi fcsr, 0

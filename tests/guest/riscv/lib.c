@@ -114,8 +114,7 @@ void m_trap(struct frame *f)
     if (m_hook && m_hook(f)) {
         return;
     }
-    printf_("unexpected M trap: mcause 0x%lx mepc 0x%lx mtval 0x%lx\n", f->cause, f->epc,
-            f->tval);
+    printf_("unexpected M trap: mcause 0x%lx mepc 0x%lx mtval 0x%lx\n", f->cause, f->epc, f->tval);
     exit(100);
 }
 
@@ -127,7 +126,6 @@ void s_trap(struct frame *f)
     if (f->cause == 8 && f->x[17] == 93) {
         mode_exit(); /* forward U's exit request to M */
     }
-    printf_("unexpected S trap: scause 0x%lx sepc 0x%lx stval 0x%lx\n", f->cause, f->epc,
-            f->tval);
+    printf_("unexpected S trap: scause 0x%lx sepc 0x%lx stval 0x%lx\n", f->cause, f->epc, f->tval);
     exit(101);
 }

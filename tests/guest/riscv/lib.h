@@ -8,12 +8,12 @@
 
 #include <stdint.h>
 
-#define UART_BASE     0x10000000UL
-#define FINISHER_BASE 0x100000UL
-#define CLINT_BASE    0x2000000UL
-#define CLINT_MSIP    (CLINT_BASE + 0x0)
+#define UART_BASE      0x10000000UL
+#define FINISHER_BASE  0x100000UL
+#define CLINT_BASE     0x2000000UL
+#define CLINT_MSIP     (CLINT_BASE + 0x0)
 #define CLINT_MTIMECMP (CLINT_BASE + 0x4000)
-#define CLINT_MTIME   (CLINT_BASE + 0xbff8)
+#define CLINT_MTIME    (CLINT_BASE + 0xbff8)
 
 struct frame {
     uint64_t x[32];
@@ -36,33 +36,36 @@ void enter_mode(int mode, void (*fn)(void), void *stack);
 void mode_exit(void) __attribute__((noreturn));
 extern char _user_stack_top[], _stack_top[];
 extern void strap_entry(void);
+extern void mtrap_entry(void);
 extern void mode_return(void);
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fail(__FILE__, __LINE__, #c, 0, 0);                                                    \
-        }                                                                                          \
+#define CHECK(c)                                \
+    do {                                        \
+        if (!(c)) {                             \
+            fail(__FILE__, __LINE__, #c, 0, 0); \
+        }                                       \
     } while (0)
-#define CHECK_EQ(a, b)                                                                             \
-    do {                                                                                           \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                           \
-        if (a_ != b_) {                                                                            \
-            fail(__FILE__, __LINE__, #a " == " #b, a_, b_);                                        \
-        }                                                                                          \
+#define CHECK_EQ(a, b)                                      \
+    do {                                                    \
+        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);    \
+        if (a_ != b_) {                                     \
+            fail(__FILE__, __LINE__, #a " == " #b, a_, b_); \
+        }                                                   \
     } while (0)
 
 #define STR_(x) #x
 #define STR(x)  STR_(x)
-#define csr_read(csr)                                                                              \
-    ({                                                                                             \
-        uint64_t v_;                                                                               \
-        __asm__ volatile("csrr %0, " STR(csr) : "=r"(v_) : : "memory");                           \
-        v_;                                                                                        \
+#define csr_read(csr)                                                   \
+    ({                                                                  \
+        uint64_t v_;                                                    \
+        __asm__ volatile("csrr %0, " STR(csr) : "=r"(v_) : : "memory"); \
+        v_;                                                             \
     })
-#define csr_write(csr, v) __asm__ volatile("csrw " STR(csr) ", %0" : : "r"((uint64_t)(v)) : "memory")
-#define csr_set(csr, v)   __asm__ volatile("csrs " STR(csr) ", %0" : : "r"((uint64_t)(v)) : "memory")
-#define csr_clear(csr, v) __asm__ volatile("csrc " STR(csr) ", %0" : : "r"((uint64_t)(v)) : "memory")
+#define csr_write(csr, v) \
+    __asm__ volatile("csrw " STR(csr) ", %0" : : "r"((uint64_t)(v)) : "memory")
+#define csr_set(csr, v) __asm__ volatile("csrs " STR(csr) ", %0" : : "r"((uint64_t)(v)) : "memory")
+#define csr_clear(csr, v) \
+    __asm__ volatile("csrc " STR(csr) ", %0" : : "r"((uint64_t)(v)) : "memory")
 
 #define MSTATUS_SIE  (1UL << 1)
 #define MSTATUS_MIE  (1UL << 3)
