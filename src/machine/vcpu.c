@@ -24,6 +24,7 @@ static void *vcpu_thread_fn(void *opaque)
         if (v->reset_pending) {
             riscv_cpu_reset(v->cpu, v->reset_pc);
             v->reset_pending = false;
+            v->halted = false;
         }
         if (v->stop_request) {
             if (!v->parked) {
@@ -34,20 +35,26 @@ static void *vcpu_thread_fn(void *opaque)
             continue;
         }
         v->parked = false;
+        if (v->halted) {
+            /*
+             * has_work is checked with the lock held and wakers take the lock
+             * after setting mip, so a wake between check and wait cannot be
+             * lost.  A pause does not end the WFI: the hart stays halted.
+             */
+            if (!riscv_cpu_has_work(v->cpu)) {
+                qemu_cond_wait(&v->cond, &v->lock);
+                continue;
+            }
+            v->halted = false;
+            v->wakeups++;
+        }
         qemu_mutex_unlock(&v->lock);
 
         RISCVExit r = riscv_cpu_run(v->cpu, VCPU_SLICE);
 
         qemu_mutex_lock(&v->lock);
         if (r == RISCV_EXIT_WFI) {
-            /*
-             * has_work is checked with the lock held and wakers take the lock
-             * after setting mip, so a wake between check and wait cannot be lost.
-             */
-            while (!riscv_cpu_has_work(v->cpu) && !v->stop_request && !v->exit_request) {
-                qemu_cond_wait(&v->cond, &v->lock);
-            }
-            v->wakeups++;
+            v->halted = true;
         }
     }
     v->parked = true;

@@ -14,7 +14,8 @@
  * holds while it checks for work, so no wake-up is lost.
  *
  * Pausing (vcpu_pause) kicks the interpreter out of its slice and waits until
- * the thread is parked; a paused vCPU runs nothing until vcpu_resume().  A
+ * the thread is parked; a paused vCPU runs nothing until vcpu_resume(), and a
+ * hart that was halted in WFI is still halted afterwards.  A
  * caller that holds the BQL may pause: the BQL is dropped while waiting, since
  * the vCPU may itself be waiting for the BQL inside an MMIO access.
  */
@@ -43,6 +44,7 @@ typedef struct VCPU {
     bool stop_request;
     bool exit_request;
     bool parked; /* the thread acknowledged stop_request and runs nothing */
+    bool halted; /* in WFI: sleeps until riscv_cpu_has_work() (survives a pause) */
     bool reset_pending;
     uint64_t reset_pc;
     uint64_t wakeups; /* statistic: times a WFI sleep ended */

@@ -1,11 +1,14 @@
 /*
  * test-vcpu.c - vCPU threads: a hart sleeping in WFI runs nothing until an
  * interrupt is raised and vcpu_wake() is called; pause parks a busy hart and
- * resume lets it go on; destroy joins a sleeping hart.
+ * resume lets it go on; a halted hart stays halted across a pause; reset
+ * restarts it; destroy joins a sleeping hart.
  *
  * The guest enables MSIE (with mstatus.MIE off, so no trap) and loops on
  * "wfi; counter++; store counter".  "Asleep" is checked by counting, not
  * timing: the retired-instruction count and the stored counter must not move.
+ * Guest state is only read while the vCPU is paused (the pause handshake
+ * orders it), so the test is clean under ThreadSanitizer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,40 +33,35 @@ typedef struct Fixture {
     VCPU v;
 } Fixture;
 
+typedef struct Snap {
+    uint64_t insns;
+    uint64_t counter;
+} Snap;
+
 static void sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-static uint64_t counter(Fixture *f)
+/* Guest state, read with the vCPU parked; it is resumed afterwards unless @stay_paused. */
+static Snap snap(Fixture *f, bool stay_paused)
 {
-    uint64_t c = 0;
-    address_space_read(&f->as, RAM_BASE + COUNTER, &c, sizeof(c));
-    return __atomic_load_n(&c, __ATOMIC_RELAXED);
-}
-
-/* Wait until the instruction count stops moving (the hart parked or sleeps). */
-static uint64_t wait_quiet(Fixture *f)
-{
-    int64_t end = platform_clock_monotonic_ns() + TIMEOUT_NS;
-    uint64_t last = riscv_cpu_insn_count(f->cpu);
-    for (;;) {
-        sleep_ms(20);
-        uint64_t now = riscv_cpu_insn_count(f->cpu);
-        if (now == last) {
-            return now;
-        }
-        last = now;
-        assert_true(platform_clock_monotonic_ns() < end);
+    Snap s;
+    vcpu_pause(&f->v);
+    s.insns = riscv_cpu_insn_count(f->cpu);
+    address_space_read(&f->as, RAM_BASE + COUNTER, &s.counter, sizeof(s.counter));
+    if (!stay_paused) {
+        vcpu_resume(&f->v);
     }
+    return s;
 }
 
 /* Wait until at least @min instructions retired (the thread may be slow to get scheduled). */
 static void wait_insns(Fixture *f, uint64_t min)
 {
     int64_t end = platform_clock_monotonic_ns() + TIMEOUT_NS;
-    while (riscv_cpu_insn_count(f->cpu) < min) {
+    while (snap(f, false).insns < min) {
         assert_true(platform_clock_monotonic_ns() < end);
         sleep_ms(1);
     }
@@ -72,9 +70,25 @@ static void wait_insns(Fixture *f, uint64_t min)
 static void wait_counter_above(Fixture *f, uint64_t min)
 {
     int64_t end = platform_clock_monotonic_ns() + TIMEOUT_NS;
-    while (counter(f) <= min) {
+    while (snap(f, false).counter <= min) {
         assert_true(platform_clock_monotonic_ns() < end);
         sleep_ms(1);
+    }
+}
+
+/* Wait until the instruction count stops moving: the hart sleeps in WFI. */
+static Snap wait_quiet(Fixture *f)
+{
+    int64_t end = platform_clock_monotonic_ns() + TIMEOUT_NS;
+    Snap last = snap(f, false);
+    for (;;) {
+        sleep_ms(20);
+        Snap now = snap(f, false);
+        if (now.insns == last.insns) {
+            return now;
+        }
+        last = now;
+        assert_true(platform_clock_monotonic_ns() < end);
     }
 }
 
@@ -118,64 +132,66 @@ static void test_wfi_sleeps_until_woken(void **state)
     assert_int_equal(vcpu_start(&f->v, RAM_BASE, false), 0);
 
     wait_insns(f, 6);
-    uint64_t n = wait_quiet(f);
-    assert_true(n >= 6 && n < 100); /* reached the first WFI and stays there */
-    assert_int_equal(counter(f), 0);
-    sleep_ms(50);
-    assert_int_equal(riscv_cpu_insn_count(f->cpu), n);
+    Snap s = wait_quiet(f);
+    assert_true(s.insns >= 6 && s.insns < 100); /* reached the first WFI and stays there */
+    assert_int_equal(s.counter, 0);
+    /* Pausing and resuming a halted hart does not end its WFI. */
+    for (int i = 0; i < 20; i++) {
+        Snap t = snap(f, false);
+        assert_int_equal(t.insns, s.insns);
+        assert_int_equal(t.counter, 0);
+    }
 
     /* Raise MSIP: the hart leaves WFI and loops (WFI does not sleep while it is pending). */
     riscv_cpu_set_mip(f->cpu, MIP_MSIP, true);
     vcpu_wake(&f->v);
-    wait_counter_above(f, 0);
     wait_counter_above(f, 1000);
 
     /* Lower it: the next WFI sleeps again, and nothing runs. */
     riscv_cpu_set_mip(f->cpu, MIP_MSIP, false);
-    wait_quiet(f);
-    uint64_t c = counter(f);
-    sleep_ms(50);
-    assert_int_equal(counter(f), c);
+    s = wait_quiet(f);
+    sleep_ms(20);
+    assert_int_equal(snap(f, false).counter, s.counter);
 
     /* A wake with nothing pending is harmless: the hart goes back to sleep. */
     vcpu_wake(&f->v);
     sleep_ms(20);
-    assert_int_equal(counter(f), c);
+    Snap t = snap(f, false);
+    assert_int_equal(t.counter, s.counter);
+    assert_int_equal(t.insns, s.insns);
 }
 
 static void test_pause_parks_a_busy_hart(void **state)
 {
     Fixture *f = *state;
     assert_int_equal(vcpu_start(&f->v, RAM_BASE, false), 0);
-    wait_insns(f, 6);
-    wait_quiet(f); /* the reset (in the vCPU thread) clears mip: raise MSIP after it */
+    wait_insns(f, 6); /* the reset (in the vCPU thread) clears mip: raise MSIP after it */
     riscv_cpu_set_mip(f->cpu, MIP_MSIP, true); /* busy: WFI never sleeps */
     vcpu_wake(&f->v);
     wait_counter_above(f, 100);
 
-    vcpu_pause(&f->v);
-    uint64_t c = counter(f);
-    sleep_ms(50);
-    assert_int_equal(counter(f), c);
+    Snap s = snap(f, true); /* stays paused */
+    sleep_ms(30);
+    vcpu_pause(&f->v); /* already parked: returns at once */
+    Snap t = snap(f, true);
+    assert_int_equal(t.insns, s.insns);
+    assert_int_equal(t.counter, s.counter);
 
     vcpu_resume(&f->v);
-    wait_counter_above(f, c + 100);
+    wait_counter_above(f, s.counter + 100);
 
-    /* Reset while paused: the hart starts over from the reset pc with registers cleared. */
+    /* Reset while paused: the hart starts over from the reset pc with a0 cleared. */
     vcpu_pause(&f->v);
     riscv_cpu_set_mip(f->cpu, MIP_MSIP, false);
     vcpu_request_reset(&f->v, RAM_BASE);
     uint64_t n0 = riscv_cpu_insn_count(f->cpu);
     vcpu_resume(&f->v);
-    /* The reset happens before the hart runs again: 6 more instructions prove it is done. */
-    wait_insns(f, n0 + 6);
-    wait_quiet(f);
-    /* a0 restarted from 0, so after the reset the counter was not bumped further. */
-    c = counter(f);
+    wait_insns(f, n0 + 6); /* the reset is done before the hart runs again */
+    s = wait_quiet(f);
     riscv_cpu_set_mip(f->cpu, MIP_MSIP, true);
     vcpu_wake(&f->v);
     int64_t end = platform_clock_monotonic_ns() + TIMEOUT_NS;
-    while (counter(f) >= c) { /* the counter restarts at 1 */
+    while (snap(f, false).counter >= s.counter) { /* the counter restarts at 1 */
         assert_true(platform_clock_monotonic_ns() < end);
         sleep_ms(1);
     }
@@ -186,7 +202,7 @@ static void test_start_paused_runs_nothing(void **state)
     Fixture *f = *state;
     assert_int_equal(vcpu_start(&f->v, RAM_BASE, true), 0);
     sleep_ms(50);
-    assert_int_equal(riscv_cpu_insn_count(f->cpu), 0);
+    assert_int_equal(snap(f, true).insns, 0);
     vcpu_resume(&f->v);
     wait_insns(f, 6);
 }
