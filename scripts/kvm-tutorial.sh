@@ -4,8 +4,7 @@
 #
 #   kvm-tutorial.sh RUNNER BZIMAGE INITRD MODE
 #
-# RUNNER is microvm-run (or "minimu -M microvm -accel kvm" once the CLI routes
-# it); MODE is one of
+# RUNNER is the minimu executable (run as minimu -M microvm -accel kvm); MODE is one of
 #   run        every check passes, exit status 0, the doorbell never exits to userspace
 #   crash      the guest triple-faults: register dump, non-zero exit
 #   rdtscp     rdtscp at CPL0: on kvm_pvm a "host limit" report with the
@@ -29,7 +28,7 @@ fi
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 run() {
-    timeout 100 "$runner" -m 128 -smp 2 -serial stdio -no-reboot -stats "$@" >"$out" 2>"$err" </dev/null
+    timeout 100 "$runner" -M microvm -accel kvm -m 128 -smp 2 -serial stdio -no-reboot -stats "$@" >"$out" 2>"$err" </dev/null
     status=$?
     cat "$out"
     cat "$err" >&2

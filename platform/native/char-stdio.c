@@ -4,10 +4,11 @@
  *
  * On a TTY, stdin is put into raw mode (no echo, no line editing, no signals
  * from Ctrl-C: those keys belong to the guest, as in QEMU's -nographic) and
- * restored on every exit path: qemu_chr_delete(), exit() through atexit, and
- * SIGINT/SIGTERM, which the main loop turns into a normal return from
- * main_loop_run().  When stdin is not a TTY (tests, pipes) termios is left
- * alone and bytes pass straight through; Ctrl-A x still quits.
+ * restored on every exit path: qemu_chr_delete(), exit() through atexit,
+ * SIGINT/SIGTERM (which the main loop turns into a normal return from
+ * main_loop_run()), and crash signals (stdio_fatal_signal).  When stdin is
+ * not a TTY (tests, pipes) termios is left alone and bytes pass straight
+ * through; Ctrl-A x still quits.
  *
  * Input is read in the main loop thread from a uv_poll_t on fd 0.  Output is
  * written synchronously by whichever thread holds the BQL (vCPU threads, in
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -36,15 +38,56 @@ static bool stdio_tty_saved;
 static int stdio_saved_flags = -1;
 static bool stdio_atexit_registered;
 
+static void stdio_remove_fatal_handlers(void);
+
 static void stdio_restore_terminal(void)
 {
     if (stdio_tty_saved) {
         tcsetattr(0, TCSANOW, &stdio_saved_tty);
         stdio_tty_saved = false;
+        stdio_remove_fatal_handlers();
     }
     if (stdio_saved_flags >= 0) {
         fcntl(0, F_SETFL, stdio_saved_flags);
         stdio_saved_flags = -1;
+    }
+}
+
+/*
+ * A crash (a bug, an abort() on API misuse) must not leave the user's shell
+ * in raw mode either: restore the terminal, then let the previous action
+ * (the default core dump, or a sanitizer's report) handle the signal.
+ */
+static const int stdio_fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+static struct sigaction stdio_old_actions[5];
+
+static void stdio_fatal_signal(int sig)
+{
+    if (stdio_tty_saved) {
+        tcsetattr(0, TCSANOW, &stdio_saved_tty); /* async-signal-safe */
+    }
+    for (int i = 0; i < 5; i++) {
+        if (stdio_fatal_signals[i] == sig) {
+            sigaction(sig, &stdio_old_actions[i], NULL);
+        }
+    }
+    raise(sig); /* delivered with the previous action once this handler returns */
+}
+
+static void stdio_install_fatal_handlers(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = stdio_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 5; i++) {
+        sigaction(stdio_fatal_signals[i], &sa, &stdio_old_actions[i]);
+    }
+}
+
+static void stdio_remove_fatal_handlers(void)
+{
+    for (int i = 0; i < 5; i++) {
+        sigaction(stdio_fatal_signals[i], &stdio_old_actions[i], NULL);
     }
 }
 
@@ -180,6 +223,7 @@ static void stdio_set_raw(void)
     tty.c_cflag |= CS8;
     tty.c_cc[VMIN] = 1;
     tty.c_cc[VTIME] = 0;
+    stdio_install_fatal_handlers();
     tcsetattr(0, TCSANOW, &tty);
 }
 

@@ -281,7 +281,7 @@ void qemu_chr__input_with_escapes(Chardev *chr, CharEscape *e, const uint8_t *bu
         }
         switch (a) {
         case CHR_ESCAPE_QUIT: {
-            static const char msg[] = "QEMU: Terminated\n";
+            static const char msg[] = "minimu: terminated\n";
             chr->cls->write(chr, (const uint8_t *)msg, sizeof(msg) - 1);
             if (chr->ml) {
                 main_loop_quit(chr->ml, 0);

@@ -150,7 +150,7 @@ const char *chr_escape_help(void);
 /*
  * Handle a run of human input for @chr: forwards plain bytes to the
  * frontend, prints help (through @chr's own write), sends breaks, and on
- * C-a x prints "QEMU: Terminated" and quits the main loop with status 0.
+ * C-a x prints "minimu: terminated" and quits the main loop with status 0.
  * For backends; main thread, BQL held.
  */
 void qemu_chr__input_with_escapes(Chardev *chr, CharEscape *e, const uint8_t *buf, size_t len);

@@ -4,7 +4,9 @@
 #include "aio/main-loop.h"
 #include "chardev/char.h"
 #include "cpu/riscv/cpu.h"
+#include "machine/microvm.h"
 #include "machine/virt.h"
+#include "system/loop-demo.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -26,13 +28,19 @@ typedef struct CliOptions {
     const char *logfile;
     char *dumpdtb;
     bool demo;
+    bool loop_demo;
+    bool microvm;       /* -M microvm: the x86-64 board on KVM */
+    const char *accel;  /* -accel kvm|tcg, NULL: the board's default */
+    bool stats;         /* -stats: print accelerator exit counts at the end */
 } CliOptions;
 
 static const char usage[] =
     "usage: minimu [options]\n"
     "With no options, boots the default guest (OpenSBI + U-Boot) on the terminal.\n"
     "\n"
-    "  -M virt                  the RISC-V virt board (the only one)\n"
+    "  -M virt                  the RISC-V virt board, on the interpreter (default)\n"
+    "  -M microvm               the x86-64 microvm board, on KVM (-accel kvm)\n"
+    "  -accel kvm|tcg           accelerator: kvm for microvm, tcg (the interpreter) for virt\n"
     "  -m SIZE                  guest RAM: 256M, 1G, or a number of MiB (default 128M)\n"
     "  -smp N                   number of harts (1-8), one host thread each\n"
     "  -bios FILE|none          M-mode firmware at 0x80000000 (default: Debian's OpenSBI\n"
@@ -49,7 +57,9 @@ static const char usage[] =
     "  -D FILE                  write the -d log to FILE\n"
     "  -S                       do not start the CPUs\n"
     "  -no-reboot               exit instead of rebooting when the guest resets\n"
+    "  -stats                   print the accelerator's exit counts at the end (microvm)\n"
     "  --demo                   boot the default guest\n"
+    "  --loop-demo              show which thread runs each step of a guest I/O (tutorial)\n"
     "  -h, --help               this help\n"
     "  --version                version\n"
     "\n"
@@ -177,14 +187,32 @@ static int parse_args(int argc, char **argv, CliOptions *o)
             return 1;
         } else if (!strcmp(name, "demo")) {
             o->demo = true;
+        } else if (!strcmp(name, "loop-demo")) {
+            o->loop_demo = true;
+        } else if (!strcmp(name, "accel")) {
+            VALUE();
+            if (strcmp(v, "kvm") != 0 && strcmp(v, "tcg") != 0) {
+                error_report("-accel: '%s' is not an accelerator (kvm or tcg)", v);
+                return -1;
+            }
+            o->accel = v;
+        } else if (!strcmp(name, "enable-kvm")) {
+            o->accel = "kvm";
+        } else if (!strcmp(name, "stats")) {
+            o->stats = true;
         } else if (!strcmp(name, "M") || !strcmp(name, "machine")) {
             VALUE();
             if (!strcmp(v, "help")) {
-                printf("Supported machines are:\nvirt                 RISC-V VirtIO board\n");
+                printf("Supported machines are:\nvirt                 RISC-V VirtIO board\n"
+                       "microvm              x86-64 microvm on KVM\n");
                 return 1;
             }
+            if (!strcmp(v, "microvm")) {
+                o->microvm = true;
+                continue;
+            }
             if (strncmp(v, "virt", 4) != 0 || (v[4] != '\0' && v[4] != ',')) {
-                error_report("-M: unsupported machine '%s' (only virt)", v);
+                error_report("-M: unsupported machine '%s' (virt or microvm)", v);
                 return -1;
             }
             for (const char *p = strchr(v, ','); p; p = strchr(p + 1, ',')) {
@@ -354,12 +382,48 @@ static Chardev *open_serial(CliOptions *o, MainLoop *ml, Chardev **extra, int *n
 
 static int run(CliOptions *op, bool no_args);
 
+/* -M microvm: the x86-64 board, which brings its own main loop and vCPUs. */
+static int run_microvm(CliOptions *o)
+{
+    if (o->accel && strcmp(o->accel, "kvm") != 0) {
+        error_report("-M microvm runs on KVM only (-accel kvm)");
+        return 1;
+    }
+    if (!o->cfg.kernel) {
+        error_report("-M microvm: no -kernel given");
+        return 1;
+    }
+    if (!file_readable("-kernel", o->cfg.kernel) ||
+        (o->cfg.initrd && !file_readable("-initrd", o->cfg.initrd))) {
+        return 1;
+    }
+    MicrovmOptions mo = {
+        .ram_size = o->cfg.ram_size,
+        .smp = o->cfg.smp,
+        .kernel = o->cfg.kernel,
+        .initrd = o->cfg.initrd,
+        .append = o->cfg.append,
+        .serial = o->serial,
+        .no_reboot = o->cfg.no_reboot,
+        .stats = o->stats,
+    };
+    return microvm_main(&mo);
+}
+
 int minimu_main(int argc, char **argv)
 {
     CliOptions o = {0};
     int r = parse_args(argc, argv, &o);
     int status = r > 0 ? 0 : 1;
-    if (r == 0) {
+    if (r == 0 && o.loop_demo) {
+        status = loop_demo_run(stdout);
+    } else if (r == 0 && o.microvm) {
+        status = run_microvm(&o);
+    } else if (r == 0 && o.accel && !strcmp(o.accel, "kvm")) {
+        error_report("-accel kvm: KVM runs x86-64 guests (-M microvm); "
+                     "RISC-V guests run on the interpreter");
+        status = 1;
+    } else if (r == 0) {
         status = run(&o, argc <= 1);
     }
     free(o.dumpdtb);

@@ -4,6 +4,8 @@
   boot-test.py MINIMU uboot-smode|uboot-mmode   boot U-Boot to "=>", run commands, quit with C-a x
   boot-test.py MINIMU uboot-reset               U-Boot "reset" reboots through OpenSBI, "poweroff" exits 0
   boot-test.py MINIMU sigterm                   SIGTERM at the prompt: exit 143, terminal restored
+  boot-test.py MINIMU tcp                       the console on -serial tcp:...,server
+  boot-test.py MINIMU crash                     SIGABRT at the prompt: terminal restored anyway
   boot-test.py MINIMU finisher                  bare-metal guests (-bios none): UART output, test
                                                 finisher pass -> 0, fail code N -> N, ELF -kernel
   boot-test.py MINIMU errors                    bad command lines: exit 1 with one stderr line
@@ -14,6 +16,8 @@ Debian firmware images are not installed.
 import os
 import re
 import select
+import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -239,6 +243,84 @@ def finisher(minimu):
     return 0
 
 
+def crash(minimu):
+    con = smode_prompt(minimu)
+    con.proc.send_signal(signal.SIGABRT)  # what abort() on an internal error raises
+    rc, err, tty_after = con.finish()
+    if rc == 0:
+        fail("SIGABRT: exit status 0")
+    if tty_after != con.tty_before:
+        fail("terminal state not restored after SIGABRT")
+    print("\nPASS: crash")
+    return 0
+
+
+def tcp(minimu):
+    """U-Boot's console on -serial tcp:...,server: type over the socket, power off."""
+    if not all(os.path.exists(p) for p in (FW_DYNAMIC, UBOOT_SMODE)):
+        print("SKIP: Debian images missing")
+        return SKIP
+    with socket.socket() as probe:  # a free port (the tiny race with other programs is fine)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([minimu, "-m", "256M", "-kernel", UBOOT_SMODE, "-serial",
+                             f"tcp:127.0.0.1:{port},server,nowait"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + TIMEOUT
+    sock = None
+    while sock is None:
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=1)
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                fail(f"cannot connect to port {port} (exit={proc.poll()})")
+            time.sleep(0.05)
+    buf = b""
+
+    def expect(pattern, send_on=None):
+        nonlocal buf
+        rx = re.compile(pattern)
+        while not rx.search(buf):
+            if send_on and send_on[0] in buf:
+                buf = buf.replace(send_on[0], b"")
+                sock.sendall(send_on[1])
+            if time.monotonic() > deadline:
+                fail(f"tcp: did not see {pattern!r}; tail: {buf[-500:]!r}")
+            try:
+                data = sock.recv(4096)
+            except socket.timeout:
+                continue
+            if not data:
+                fail(f"tcp: connection closed before {pattern!r}")
+            buf += data
+        buf = buf[rx.search(buf).end():]
+
+    # The guest may have printed before we connected; that output is gone, so
+    # re-trigger the prompt with an empty line if needed.
+    sock.sendall(b"\r")
+    expect(rb"=> ", send_on=(b"Hit any key to stop autoboot", b" "))
+    for ch in b"version\r":
+        sock.sendall(bytes([ch]))
+        time.sleep(0.01)
+    expect(rb"U-Boot 20\d\d\.\d\d")
+    expect(rb"=> ")
+    for ch in b"poweroff\r":
+        sock.sendall(bytes([ch]))
+        time.sleep(0.01)
+    try:
+        rc = proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        fail("tcp: minimu did not exit after poweroff")
+    sock.close()
+    out, err = proc.communicate()
+    if rc != 0 or out or err:
+        fail(f"tcp: exit {rc}, stdout {out!r}, stderr {err!r}")
+    print("PASS: tcp")
+    return 0
+
+
 def run_error(minimu, args, expect):
     p = subprocess.run([minimu] + args, stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=60)
@@ -287,6 +369,10 @@ def main():
         return uboot_reset(minimu)
     if mode == "sigterm":
         return sigterm(minimu)
+    if mode == "tcp":
+        return tcp(minimu)
+    if mode == "crash":
+        return crash(minimu)
     if mode == "finisher":
         return finisher(minimu)
     print("unknown mode " + mode)

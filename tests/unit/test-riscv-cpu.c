@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cpu/riscv/cpu.h"
+#include "platform.h"
 #include "test-riscv-asm.h"
 #include "test-riscv-board.h"
 
@@ -666,6 +667,118 @@ static void test_fp_off(void **state)
     assert_int_equal(X(t, 29), FLD(1, 1, 0));
 }
 
+/* Code rewritten without fence.i still runs as written: the decode cache
+ * compares the instruction bits on every use. */
+static void test_self_modifying(void **state)
+{
+    T *t = *state;
+    uint64_t fn = RAM_BASE + 0x2000;
+    li(t, 1, fn);
+    li(t, 2, ADDI(10, 0, 7)); /* the new instruction, as data */
+    emit(t, JALR(1, 1, 0));   /* a0 = 1 */
+    emit(t, ADD(11, 10, 0));
+    emit(t, ADDI(1, 1, 0)); /* nop to keep offsets simple */
+    li(t, 1, fn);
+    emit(t, SW(2, 1, 0));
+    emit(t, JALR(1, 1, 0)); /* a0 = 7 now */
+    finish(t);
+    uint64_t main_pos = t->pos;
+    t->pos = fn;
+    emit(t, ADDI(10, 0, 1));
+    emit(t, JALR(0, 1, 0));
+    t->pos = main_pos;
+    run_ok(t);
+    assert_int_equal(X(t, 11), 1);
+    assert_int_equal(X(t, 10), 7);
+}
+
+/* Two routines whose pcs share decode-cache slots (32 KiB apart), called in turn. */
+static void test_decode_alias(void **state)
+{
+    T *t = *state;
+    uint64_t f1 = RAM_BASE + 0x10000, f2 = f1 + 0x8000;
+    li(t, 5, 0);
+    li(t, 6, 20);
+    uint64_t loop = t->pos;
+    li(t, 1, f1);
+    emit(t, JALR(1, 1, 0));
+    li(t, 1, f2);
+    emit(t, JALR(1, 1, 0));
+    emit(t, ADDI(6, 6, -1));
+    emit(t, BNE(6, 0, (int32_t)(loop - t->pos)));
+    finish(t);
+    t->pos = f1;
+    emit(t, ADDI(5, 5, 1));
+    emit(t, JALR(0, 1, 0));
+    t->pos = f2;
+    emit(t, ADDI(5, 5, 100));
+    emit(t, JALR(0, 1, 0));
+    run_ok(t);
+    assert_int_equal(X(t, 5), 20 * 101);
+}
+
+static void *kicker(void *opaque)
+{
+    T *t = opaque;
+    /* Wait until the hart is well inside its loop, then raise MSIP and kick. */
+    while (riscv_cpu_insn_count(t->cpu) < 100000) {
+    }
+    riscv_cpu_set_mip(t->cpu, 1 << 3, true);
+    while (riscv_cpu_insn_count(t->cpu) < 200000) {
+    }
+    riscv_cpu_kick(t->cpu);
+    return NULL;
+}
+
+/* set_mip and kick from another thread stop a hart spinning with a huge budget. */
+static void test_cross_thread(void **state)
+{
+    T *t = *state;
+    li(t, 1, 1 << 3);
+    emit(t, CSRW(MIE, 1));
+    emit(t, JAL(0, 0)); /* MIE off: the interrupt stays pending */
+    QemuThread th;
+    assert_int_equal(qemu_thread_create(&th, "kicker", kicker, t), 0);
+    RISCVExit r = riscv_cpu_run(t->cpu, INT64_MAX);
+    qemu_thread_join(&th);
+    assert_int_equal(r, RISCV_EXIT_KICK);
+    assert_true(riscv_cpu_has_work(t->cpu));
+    assert_int_equal(X(t, 28), 0xdead);
+}
+
+/*
+ * Random instruction words (and random register contents) must never crash
+ * or hang the host: every run consumes exactly its budget or stops in WFI.
+ */
+static void test_fuzz(void **state)
+{
+    T *t = *state;
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    for (int round = 0; round < 200; round++) {
+        riscv_cpu_reset(t->cpu, RAM_BASE);
+        t->pos = RAM_BASE;
+        for (int i = 0; i < 256; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            emit(t, (uint32_t)(seed >> 32));
+        }
+        for (int r = 1; r < 32; r++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* Half the registers point into RAM so that memory ops do something. */
+            uint64_t v = (r & 1) ? RAM_BASE + ((seed >> 20) & 0xfffff) : seed;
+            riscv_cpu_set_reg(t->cpu, r, v);
+        }
+        riscv_cpu_write_csr(t->cpu, MTVEC, RAM_BASE + 4 * (round % 64));
+        uint64_t before = riscv_cpu_insn_count(t->cpu);
+        RISCVExit r = riscv_cpu_run(t->cpu, 5000);
+        uint64_t ran = riscv_cpu_insn_count(t->cpu) - before;
+        if (r == RISCV_EXIT_BUDGET) {
+            assert_int_equal(ran, 5000);
+        } else {
+            assert_true(ran <= 5000);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--elf") == 0) {
@@ -694,6 +807,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_sv39_noncanonical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fp_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decode_alias, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cross_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,11 @@ RISCVCPU *riscv_cpu_new(const RISCVCPUConfig *cfg)
     if (!cpu) {
         return NULL;
     }
+    cpu->dcache = calloc(DECODE_CACHE_SIZE, sizeof(RISCVDecoded));
+    if (!cpu->dcache) {
+        free(cpu);
+        return NULL;
+    }
     cpu->as = cfg->as;
     cpu->hartid = cfg->hartid;
     cpu->get_time = cfg->get_time;
@@ -27,6 +32,10 @@ RISCVCPU *riscv_cpu_new(const RISCVCPUConfig *cfg)
 
 void riscv_cpu_free(RISCVCPU *cpu)
 {
+    if (!cpu) {
+        return;
+    }
+    free(cpu->dcache);
     free(cpu);
 }
 

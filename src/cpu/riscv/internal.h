@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cpu/riscv/cpu.h"
+#include "cpu/riscv/decode.h"
 #include "cpu/riscv/fpu.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -84,7 +85,7 @@ typedef struct RISCVTLBEntry {
 typedef enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 } RISCVAccess;
 
 struct RISCVCPU {
-    uint64_t x[32];
+    uint64_t x[33]; /* x[32] is where decoded ops write x0: no re-zeroing needed */
     uint64_t pc;
     RISCVFPState fp;
     int priv;
@@ -96,6 +97,7 @@ struct RISCVCPU {
     uint8_t *fetch_host;
 
     RISCVTLBEntry tlb[MMU_NB][TLB_SIZE];
+    RISCVDecoded *dcache; /* DECODE_CACHE_SIZE entries, see decode.h */
 
     uint64_t mstatus, misa, medeleg, mideleg, mie;
     uint64_t mip; /* atomic: device bits and software bits, except sw SEIP */
