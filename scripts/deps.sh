@@ -11,7 +11,7 @@ declare -A GROUP=(
     [build]="cmake ninja-build gcc pkg-config libuv1-dev"
     [test]="libcmocka-dev python3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf device-tree-compiler opensbi u-boot-qemu"
     [guest]="opensbi u-boot-qemu"
-    [bench]="libglib2.0-dev qemu-system-misc"
+    [bench]="libglib2.0-dev qemu-system-misc bc"
 )
 
 want=()
