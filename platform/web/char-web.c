@@ -52,7 +52,7 @@ typedef struct WebConsole {
 /* Tell the worker script where the rings are; it passes them to the page. */
 EM_JS(void, web_console_ready, (void *rings), {
     if (Module['onConsole']) {
-        Module['onConsole'](rings);
+        Module['onConsole'](rings, wasmMemory.buffer);
     }
 });
 

@@ -7,7 +7,13 @@
  */
 #include "system/cli.h"
 
+#include <stdlib.h>
+
 int main(int argc, char **argv)
 {
-    return minimu_main(argc, argv);
+    /*
+     * After Asyncify suspended main() once, its return value no longer reaches
+     * Emscripten's callMain(); exit() explicitly so the worker reports the status.
+     */
+    exit(minimu_main(argc, argv));
 }

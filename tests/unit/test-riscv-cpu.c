@@ -692,11 +692,12 @@ static void test_self_modifying(void **state)
     assert_int_equal(X(t, 10), 7);
 }
 
-/* Two routines whose pcs share decode-cache slots (32 KiB apart), called in turn. */
+/* Two routines whose pcs share decode-cache slots (1 MiB apart: a multiple of
+ * the cache span for any size up to 2^19 entries), called in turn. */
 static void test_decode_alias(void **state)
 {
     T *t = *state;
-    uint64_t f1 = RAM_BASE + 0x10000, f2 = f1 + 0x8000;
+    uint64_t f1 = RAM_BASE + 0x10000, f2 = f1 + 0x100000;
     li(t, 5, 0);
     li(t, 6, 20);
     uint64_t loop = t->pos;
@@ -779,6 +780,46 @@ static void test_fuzz(void **state)
     }
 }
 
+/* A misaligned store whose second half hits an unmapped page faults without
+ * writing the first half; a misaligned load across it reports that page. */
+static void test_sv39_misaligned_cross_page(void **state)
+{
+    T *t = *state;
+    sv39_setup(t);
+    li(t, 1, 1 << 18);
+    emit(t, CSRRS(0, 0x100, 1)); /* SUM, to reach the U page */
+    li(t, 1, 0x40002000 - 4);    /* last 4 bytes of page 1 (user, RW); page 2 is invalid */
+    li(t, 2, 0x1122334455667788ULL);
+    emit(t, SD(2, 1, 0));
+    run(t);
+    assert_int_equal(X(t, 28), 15);
+    assert_int_equal(X(t, 29), 0x40002000);
+    uint32_t untouched;
+    memcpy(&untouched, host(t, PG_DATA + 0x2000 - 4), 4);
+    assert_int_equal(untouched, 0);
+}
+
+/* csrs/csrc on mip must not latch the device SEIP level into the software bit
+ * (OpenSBI clears STIP with csrc while the PLIC may be asserting SEIP). */
+static void test_seip_rmw(void **state)
+{
+    T *t = *state;
+    li(t, 1, 1 << 5);
+    emit(t, CSRRS(0, 0x344, 1)); /* set STIP */
+    emit(t, CSRRC(5, 0x344, 1)); /* clear STIP; x5 = old mip */
+    finish(t);
+    riscv_cpu_set_mip(t->cpu, 1 << 9, true); /* device SEIP */
+    run_ok(t);
+    assert_int_equal(X(t, 5) & 0x220, 0x220); /* reads show the OR, STIP was set */
+    riscv_cpu_set_mip(t->cpu, 1 << 9, false);
+    assert_int_equal(csr(t, 0x344) & 0x220, 0); /* nothing latched */
+    /* The software bit itself is writable and ORs with the device level. */
+    riscv_cpu_write_csr(t->cpu, 0x344, 1 << 9);
+    assert_int_equal(csr(t, 0x344) & 0x200, 0x200);
+    riscv_cpu_write_csr(t->cpu, 0x344, 0);
+    assert_int_equal(csr(t, 0x344) & 0x200, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--elf") == 0) {
@@ -799,12 +840,14 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_ecall_deleg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ecall_s_to_m, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seip_rmw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wfi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kick, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sv39_ad_and_store_fault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sv39_user_page_from_s, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sv39_sum_and_unmapped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sv39_noncanonical, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sv39_misaligned_cross_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fp_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),

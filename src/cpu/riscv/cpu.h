@@ -9,6 +9,13 @@
  * accessed directly through a software TLB, MMIO through address_space_ld/st
  * (which takes the BQL itself).  Guest errors never crash the host: they become
  * guest traps.
+ *
+ * Implementation map: exec.c (the threaded interpreter loop), decode.c (raw
+ * bits -> pre-decoded op, cached per pc and validated against the bits on every
+ * use, so self-modifying code and fence.i need no invalidation), rvc.c (RVC
+ * expansion), mmu.c (Sv39/Sv48 walk with A/D updates, software-TLB slow paths,
+ * misaligned and MMIO accesses), csr.c, trap.c, exec-ext.c (M, Zba/Zbb/Zbs),
+ * exec-mem.c (A; F/D loads and stores; the FP arithmetic is fpu.c).
  */
 #ifndef MINIMU_CPU_RISCV_CPU_H
 #define MINIMU_CPU_RISCV_CPU_H

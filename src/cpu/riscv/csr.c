@@ -282,10 +282,23 @@ int riscv__exec_csr(RISCVCPU *cpu, uint32_t insn)
         goto illegal;
     }
     if (write) {
+        /* CSRRS/CSRRC on mip modify the software SEIP bit only: the device
+         * level that reads OR into it must not be latched (priv spec 3.1.9). */
+        uint64_t base = old;
+        if (csr == CSR_MIP) {
+            base = (old & ~MIP_SEIP) | (cpu->mip_seip_sw ? MIP_SEIP : 0);
+        }
         switch (f3 & 3) {
         case 1: nv = src; break;
-        case 2: nv = old | src; break;
-        default: nv = old & ~src; break;
+        case 2: nv = base | src; break;
+        default: nv = base & ~src; break;
+        }
+        if (csr == CSR_MIP && (f3 & 3) != 1) {
+            /* Only the software-writable SEIP takes part in csrrs/csrrc (privileged spec, mip):
+             * OpenSBI's `csrs mip, STIP` must not latch the PLIC's level as a software bit. */
+            uint64_t sw = cpu->mip_seip_sw ? MIP_SEIP : 0;
+            uint64_t seip = (f3 & 3) == 2 ? (sw | (src & MIP_SEIP)) : (sw & ~src);
+            nv = (nv & ~MIP_SEIP) | seip;
         }
         if (!csr_write(cpu, csr, nv)) {
             goto illegal;

@@ -96,7 +96,7 @@ typedef struct RISCVDecoded {
     uint8_t pad[3];
 } RISCVDecoded;
 
-#define DECODE_CACHE_BITS 14
+#define DECODE_CACHE_BITS 16
 #define DECODE_CACHE_SIZE (1 << DECODE_CACHE_BITS)
 
 /* Fill @d from the fetched bits @raw (an RVC instruction in the low half). */

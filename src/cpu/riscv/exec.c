@@ -11,7 +11,7 @@
 #include "cpu/riscv/internal.h"
 #include "util/atomic.h"
 
-#define BLOCK_INSNS 64
+#define BLOCK_INSNS 256
 
 static inline uint64_t sx32(uint64_t v)
 {
@@ -190,6 +190,22 @@ RISCVExit riscv_cpu_run(RISCVCPU *cpu, int64_t budget)
         DISPATCH();
 
     fetch_slow:
+        /* Another code page: most of the time the TLB knows it already. */
+        if (likely(!log_asm && (pc & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4)) {
+            RISCVTLBEntry *e = riscv__tlb_entry(cpu, cpu->fetch_mmu_idx, pc);
+            if (e->tag_x == (pc & PAGE_MASK)) {
+                fetch_va = pc & PAGE_MASK;
+                fetch_host = (const uint8_t *)(uintptr_t)(fetch_va + e->addend);
+                cpu->fetch_va = fetch_va; /* for the next block */
+                cpu->fetch_host = (uint8_t *)(uintptr_t)(fetch_va + e->addend);
+                memcpy(&raw, fetch_host + (pc & (PAGE_SIZE - 1)), 4);
+                d = &dc[(pc >> 1) & (DECODE_CACHE_SIZE - 1)];
+                if (likely(d->raw == raw)) {
+                    goto *dispatch[d->op];
+                }
+                goto decode_slow;
+            }
+        }
         cpu->pc = pc;
         if (!riscv__fetch_slow(cpu, &raw)) {
             pc = cpu->pc;

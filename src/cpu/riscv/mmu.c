@@ -116,7 +116,8 @@ restart:;
         }
         uint64_t need = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
         if ((pte & need) != need) {
-            if (!pte_host) {
+            /* The update needs writable RAM (not ROM, not MMIO). */
+            if (!pte_host || !address_space_get_host_ptr(cpu->as, pte_addr, true, &avail)) {
                 return access_fault(acc);
             }
             uint64_t expected = pte;
@@ -206,7 +207,7 @@ bool riscv__st_slow(RISCVCPU *cpu, uint64_t va, int size, uint64_t val)
         exc = riscv__translate(cpu, va, ACC_WRITE, cpu->data_mmu_idx, &pa, &prot);
         if (!exc && (last & PAGE_MASK) != (va & PAGE_MASK)) {
             exc = riscv__translate(cpu, last, ACC_WRITE, cpu->data_mmu_idx, &pa, &prot);
-            va = exc ? last : va;
+            va = exc ? (last & PAGE_MASK) : va; /* the first byte that faults, as for loads */
         }
         if (exc) {
             riscv__raise_exception(cpu, exc, va);
@@ -247,12 +248,11 @@ static bool fetch16(RISCVCPU *cpu, uint64_t va, uint16_t *out)
         riscv__raise_exception(cpu, exc, va);
         return false;
     }
-    hwaddr avail;
-    uint8_t *host = address_space_get_host_ptr(cpu->as, pa & PAGE_MASK, false, &avail);
-    if (host && avail >= PAGE_SIZE) {
+    uint8_t *host = tlb_fill(cpu, cpu->fetch_mmu_idx, va, pa, prot);
+    if (host) {
         cpu->fetch_va = va & PAGE_MASK;
-        cpu->fetch_host = host;
-        memcpy(out, host + (va & (PAGE_SIZE - 1)), 2);
+        cpu->fetch_host = host - (va & (PAGE_SIZE - 1));
+        memcpy(out, host, 2);
         return true;
     }
     uint64_t v;

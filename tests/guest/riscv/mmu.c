@@ -160,6 +160,30 @@ static uint64_t mprv_ld(uint64_t mpp, uintptr_t va)
     return v;
 }
 
+/* Demand paging in S: page faults delegated to an S handler that maps the page. */
+static volatile uint64_t s_faults;
+
+static int s_map_on_fault(struct frame *f)
+{
+    if (f->cause != 13 && f->cause != 15) {
+        return 0;
+    }
+    CHECK_EQ(f->tval & ~0xfffUL, VA(4));
+    s_faults++;
+    l0[4] = PTE(data[4], PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    __asm__ volatile("sfence.vma %0" : : "r"(f->tval) : "memory");
+    return 1; /* retry the access */
+}
+
+static void s_demand_body(void)
+{
+    CHECK_EQ(ld(VA(4) + 8), 0);
+    sd(VA(4) + 16, 5);
+    CHECK_EQ(data[4][2], 5);
+    CHECK_EQ(s_faults, 1);
+    mode_exit();
+}
+
 static volatile uint64_t u_results[4];
 
 static void u_body(void)
@@ -193,6 +217,16 @@ int main(void)
     CHECK(l0[3] & PTE_D);
     CHECK_EQ(u_results[2], 1);
     CHECK_EQ(u_results[3], 13);
+
+    /* Delegated page faults, fixed up by S-mode. */
+    l0[4] = 0;
+    __asm__ volatile("sfence.vma" ::: "memory");
+    s_hook = s_map_on_fault;
+    csr_write(stvec, (uint64_t)strap_entry);
+    csr_write(medeleg, (1 << 12) | (1 << 13) | (1 << 15));
+    enter_mode(1, s_demand_body, _user_stack_top);
+    csr_write(medeleg, 0);
+    CHECK_EQ(csr_read(scause), 13);
 
     /* MPRV: M-mode loads translated as S, then as U (a U access to an S page faults). */
     uint64_t mpp_s = 1UL << 11;
