@@ -154,7 +154,8 @@ Chardev *qemu_chr_open_stdio(const char *label, MainLoop *ml)
     s->r = r;
     r->out_size = WEB_OUT_SIZE;
     r->in_size = WEB_IN_SIZE;
-    r->in_flag_addr = (uint32_t)(uintptr_t)web_notifier_flag(event_notifier_get_fd(&s->in_notifier));
+    r->in_flag_addr =
+        (uint32_t)(uintptr_t)web_notifier_flag(event_notifier_get_fd(&s->in_notifier));
     r->wake_seq_addr = (uint32_t)(uintptr_t)&web_wake.seq;
     r->wake_waiters_addr = (uint32_t)(uintptr_t)&web_wake.waiters;
     if (ml) {

@@ -77,9 +77,8 @@ Coroutine *qemu_coroutine_new(void)
         free(co);
         return NULL;
     }
-    emscripten_fiber_init(&co->fiber, coroutine_trampoline, co, co->c_stack,
-                          COROUTINE_C_STACK_SIZE, co->asyncify_stack,
-                          COROUTINE_ASYNCIFY_STACK_SIZE);
+    emscripten_fiber_init(&co->fiber, coroutine_trampoline, co, co->c_stack, COROUTINE_C_STACK_SIZE,
+                          co->asyncify_stack, COROUTINE_ASYNCIFY_STACK_SIZE);
     return &co->base;
 }
 

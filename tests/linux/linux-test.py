@@ -116,8 +116,8 @@ def main():
     m = re.search(r"^isa\s*:\s*(\S+)", out, re.M)
     if not m:
         fail(f"/proc/cpuinfo has no isa line: {out!r}")
-    # Linux 6.1 prints the base letters it understood plus the multi-letter
-    # extensions it knows, in device tree order: all must come from our string.
+    # Linux 6.1 prints the single-letter extensions it understood plus the
+    # multi-letter ones it knows: all of them must come from our string.
     base = dt_isa.split("_")[0]
     isa = m.group(1)
     if isa.split("_")[0] != base:

@@ -692,6 +692,26 @@ static void test_self_modifying(void **state)
     assert_int_equal(X(t, 10), 7);
 }
 
+/* A loop that rewrites an instruction of its own body (no fence.i, no other
+ * jump in between) runs the new one from the next iteration on: the store to
+ * a page holding translated code makes the block be checked again. */
+static void test_self_modifying_loop(void **state)
+{
+    T *t = *state;
+    li(t, 2, ADDI(10, 10, 100)); /* the new instruction, as data */
+    li(t, 10, 0);
+    li(t, 6, 3);
+    emit(t, AUIPC(1, 0)); /* x1 = loop - 4 */
+    uint64_t loop = t->pos;
+    emit(t, ADDI(10, 10, 1)); /* becomes addi a0, a0, 100 */
+    emit(t, SW(2, 1, 4));
+    emit(t, ADDI(6, 6, -1));
+    emit(t, BNE(6, 0, (int32_t)(loop - t->pos)));
+    finish(t);
+    run_ok(t);
+    assert_int_equal(X(t, 10), 1 + 100 + 100);
+}
+
 /* Two routines whose pcs share decode-cache slots (1 MiB apart: a multiple of
  * the cache span for any size up to 2^19 entries), called in turn. */
 static void test_decode_alias(void **state)
@@ -851,6 +871,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_fp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fp_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_self_modifying_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decode_alias, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cross_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),

@@ -15,8 +15,7 @@ RISCVCPU *riscv_cpu_new(const RISCVCPUConfig *cfg)
     if (!cpu) {
         return NULL;
     }
-    cpu->dcache = calloc(DECODE_CACHE_SIZE, sizeof(RISCVDecoded));
-    if (!cpu->dcache) {
+    if (!riscv__block_cache_init(&cpu->blocks)) {
         free(cpu);
         return NULL;
     }
@@ -35,7 +34,7 @@ void riscv_cpu_free(RISCVCPU *cpu)
     if (!cpu) {
         return;
     }
-    free(cpu->dcache);
+    riscv__block_cache_destroy(&cpu->blocks);
     free(cpu);
 }
 

@@ -10,9 +10,10 @@
  * (which takes the BQL itself).  Guest errors never crash the host: they become
  * guest traps.
  *
- * Implementation map: exec.c (the threaded interpreter loop), decode.c (raw
- * bits -> pre-decoded op, cached per pc and validated against the bits on every
- * use, so self-modifying code and fence.i need no invalidation), rvc.c (RVC
+ * Implementation map: exec.c (the threaded interpreter: translated blocks of
+ * pre-decoded ops, checked against the code bytes on entry whenever a store
+ * may have changed them, so self-modifying code and fence.i need no
+ * invalidation), decode.c (raw bits -> pre-decoded op; the block cache), rvc.c (RVC
  * expansion), mmu.c (Sv39/Sv48 walk with A/D updates, software-TLB slow paths,
  * misaligned and MMIO accesses), csr.c, trap.c, exec-ext.c (M, Zba/Zbb/Zbs),
  * exec-mem.c (A; F/D loads and stores; the FP arithmetic is fpu.c).

@@ -2,6 +2,8 @@
  * decode.c - raw instruction bits to RISCVDecoded (see decode.h).  RVC is
  * expanded first, so compressed and full-size instructions share the ops.
  */
+#include <stdlib.h>
+
 #include "cpu/riscv/decode.h"
 #include "cpu/riscv/internal.h"
 
@@ -160,4 +162,43 @@ void riscv__decode(RISCVDecoded *d, uint32_t raw)
     d->rd = (uint8_t)(insn_rd(insn) ? insn_rd(insn) : 32);
     d->rs1 = (uint8_t)insn_rs1(insn);
     d->rs2 = (uint8_t)insn_rs2(insn);
+}
+
+bool riscv__block_cache_init(RISCVBlockCache *bc)
+{
+    bc->table = calloc(BLOCK_TABLE_SIZE, sizeof(*bc->table));
+    bc->arena = malloc(BLOCK_ARENA_SIZE);
+    bc->used = 0;
+    bc->flushes = 0;
+    bc->wseq = 0;
+    memset(bc->code_pages, 0, sizeof(bc->code_pages));
+    if (!bc->table || !bc->arena) {
+        riscv__block_cache_destroy(bc);
+        return false;
+    }
+    return true;
+}
+
+void riscv__block_cache_destroy(RISCVBlockCache *bc)
+{
+    free(bc->table);
+    free(bc->arena);
+    bc->table = NULL;
+    bc->arena = NULL;
+}
+
+RISCVBlock *riscv__block_alloc(RISCVBlockCache *bc, unsigned n, unsigned bytes)
+{
+    size_t size = sizeof(RISCVBlock) + (n + 1) * sizeof(RISCVOp) + bytes;
+    size = (size + 15) & ~(size_t)15;
+    if (bc->used + size > BLOCK_ARENA_SIZE) {
+        /* Blocks are only looked up between blocks, so none is running now. */
+        memset(bc->table, 0, BLOCK_TABLE_SIZE * sizeof(*bc->table));
+        bc->used = 0;
+        bc->flushes++;
+        memset(bc->code_pages, 0, sizeof(bc->code_pages));
+    }
+    RISCVBlock *b = (RISCVBlock *)(void *)(bc->arena + bc->used);
+    bc->used += size;
+    return b;
 }

@@ -1,17 +1,13 @@
 /*
- * decode.h - pre-decoded instructions for the interpreter loop.
- *
- * The decode cache is direct-mapped on the pc and every entry remembers the
- * raw bits it was decoded from (the 32 bits at pc, which for an RVC
- * instruction include the next halfword).  An entry is used only when the
- * bits fetched now are the same, so the cache never needs invalidating:
- * self-modifying code, fence.i, remapped pages and other harts' writes are
- * all handled by the comparison.  Decoding depends only on the bits; privilege
+ * decode.h - pre-decoded instructions and the translated-block cache of the
+ * interpreter loop (exec.c).  Decoding depends only on the bits; privilege
  * and mstatus checks happen at execution time.
  */
 #ifndef MINIMU_CPU_RISCV_DECODE_H
 #define MINIMU_CPU_RISCV_DECODE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -96,8 +92,60 @@ typedef struct RISCVDecoded {
     uint8_t pad[3];
 } RISCVDecoded;
 
-#define DECODE_CACHE_BITS 16
-#define DECODE_CACHE_SIZE (1 << DECODE_CACHE_BITS)
+/*
+ * Translated blocks.  A block is the straight-line run of instructions at a
+ * virtual pc, up to the first control transfer, SYSTEM/CSR/fence/illegal op,
+ * BLOCK_MAX_INSNS or the end of the page, as an array of ops the interpreter
+ * jumps through (op->fn is a label of riscv_cpu_run).  The block keeps a copy
+ * of the code bytes and the host address they were read from; it is used only
+ * when the pc's current fetch translation gives the same host address and the
+ * bytes there are still the same, so self-modifying code, DMA, remapping and
+ * other harts' writes need no invalidation (the check is per block entry,
+ * which is what fence.i requires: a block ends at every fence).
+ */
+typedef struct RISCVOp {
+    const void *fn; /* handler label */
+    int64_t imm;    /* immediate; branch/JAL target; AUIPC result; for helpers the tval */
+    uint64_t pc;    /* this instruction's pc (the END op: where execution goes on) */
+    uint32_t insn;  /* the (expanded) 32-bit instruction, for helpers */
+    uint8_t rd, rs1, rs2, len;
+} RISCVOp;
+
+typedef struct RISCVBlock {
+    uint64_t pc;
+    const uint8_t *host; /* host address of the code when translated */
+    uint64_t vseq;       /* the write sequence at which it was last checked (exec.c) */
+    uint32_t n;          /* guest instructions */
+    uint32_t bytes;      /* code bytes; their copy follows ops[n] */
+    RISCVOp ops[];       /* n ops and the END op (fall through to ops[n].pc) */
+} RISCVBlock;
+
+#define BLOCK_MAX_INSNS  32
+#define BLOCK_TABLE_BITS 16 /* 14 bits: 12% more CPU booting Linux (conflict retranslations) */
+#define BLOCK_TABLE_SIZE (1 << BLOCK_TABLE_BITS)
+#define BLOCK_ARENA_SIZE (8u << 20)
+#define CODE_PAGE_BITS   4096
+
+/* Per hart: a direct-mapped table on the pc over a bump arena that is emptied
+ * (with the table) when full. */
+typedef struct RISCVBlockCache {
+    RISCVBlock **table;
+    uint8_t *arena;
+    size_t used;
+    uint64_t flushes;
+    uint64_t wseq; /* write sequence where the last run stopped (exec.c) */
+    /* Host pages (hashed on the page number) that hold translated code. */
+    uint64_t code_pages[CODE_PAGE_BITS / 64];
+} RISCVBlockCache;
+
+bool riscv__block_cache_init(RISCVBlockCache *bc);
+void riscv__block_cache_destroy(RISCVBlockCache *bc);
+/* Room for a block of @n instructions and @bytes of code; may empty the cache first. */
+RISCVBlock *riscv__block_alloc(RISCVBlockCache *bc, unsigned n, unsigned bytes);
+static inline const uint8_t *riscv__block_code(const RISCVBlock *b)
+{
+    return (const uint8_t *)&b->ops[b->n + 1];
+}
 
 /* Fill @d from the fetched bits @raw (an RVC instruction in the low half). */
 void riscv__decode(RISCVDecoded *d, uint32_t raw);

@@ -1,17 +1,18 @@
 /*
- * exec.c - the interpreter loop: fetch through the current code page's host
- * pointer, look the bits up in the decode cache (decode.h), and execute RV64I
- * and the common M ops inline; the rest of M, Zb*, CSRs, atomics and FP go to
- * helpers in the other exec-*.c files.
+ * exec.c - the interpreter: translated blocks (decode.h) of pre-decoded ops,
+ * executed by jumping from op to op; RV64I and the common M ops run inline,
+ * the rest of M, Zb*, CSRs, atomics and FP go to helpers in the other
+ * exec-*.c files.
  *
- * The loop runs "blocks" of at most BLOCK_INSNS instructions; between blocks
- * it looks at kicks and pending interrupts.  Anything that may change which
- * interrupts are enabled (CSR writes, xRET, traps) ends the block early.
+ * The loop runs "slices" of about SLICE_INSNS instructions; between slices it
+ * looks at kicks and pending interrupts.  Anything that may change which
+ * interrupts are enabled, the privilege or the translation (CSR writes, xRET,
+ * traps, sfence.vma) ends the slice early.
  */
 #include "cpu/riscv/internal.h"
 #include "util/atomic.h"
 
-#define BLOCK_INSNS 256
+#define SLICE_INSNS 256
 
 static inline uint64_t sx32(uint64_t v)
 {
@@ -53,85 +54,219 @@ static int exec_system(RISCVCPU *cpu, uint32_t insn, bool *wfi)
     return RISCV_ILLEGAL;
 }
 
+/* true if the @len bytes at @a and @b are equal (len is even, at least 2). */
+static inline bool code_same(const uint8_t *a, const uint8_t *b, uint32_t len)
+{
+    uint64_t p, q, diff = 0;
+    if (likely(len >= 8)) {
+        uint32_t i;
+        for (i = 0; i + 8 <= len; i += 8) {
+            memcpy(&p, a + i, 8);
+            memcpy(&q, b + i, 8);
+            diff |= p ^ q;
+        }
+        if (i < len) { /* the tail, as the last 8 bytes (overlapping) */
+            memcpy(&p, a + len - 8, 8);
+            memcpy(&q, b + len - 8, 8);
+            diff |= p ^ q;
+        }
+        return diff == 0;
+    }
+    uint32_t s, t, u, w;
+    if (len >= 4) {
+        memcpy(&s, a, 4);
+        memcpy(&t, b, 4);
+        memcpy(&u, a + len - 4, 4);
+        memcpy(&w, b + len - 4, 4);
+        return s == t && u == w;
+    }
+    uint16_t h, k;
+    memcpy(&h, a, 2);
+    memcpy(&k, b, 2);
+    return h == k;
+}
+
+static inline void mark_code_page(RISCVBlockCache *bc, const uint8_t *host)
+{
+    uintptr_t pg = ((uintptr_t)host >> PAGE_BITS) & (CODE_PAGE_BITS - 1);
+    bc->code_pages[pg / 64] |= 1ULL << (pg % 64);
+}
+
+/* Extra op past the decoded ones: leave the block, going on at op->pc. */
+#define OPC_END OPC_NB
+
+/* Fill @op from the fetched bits @raw at @pc; true if the op ends a block. */
+static bool make_op(RISCVOp *op, uint32_t raw, uint64_t pc, const void *const *labels)
+{
+    RISCVDecoded d;
+    riscv__decode(&d, raw);
+    int opc = d.op;
+    op->imm = d.imm;
+    op->pc = pc;
+    op->insn = (uint32_t)d.imm;
+    op->rd = d.rd;
+    op->rs1 = d.rs1;
+    op->rs2 = d.rs2;
+    op->len = d.len;
+    bool end = false;
+    switch (opc) {
+    case OPC_AUIPC:
+        opc = OPC_LUI; /* the pc is known: it is a constant */
+        op->imm = (int64_t)(pc + (uint64_t)(int64_t)d.imm);
+        break;
+    case OPC_JAL:
+    case OPC_BEQ:
+    case OPC_BNE:
+    case OPC_BLT:
+    case OPC_BGE:
+    case OPC_BLTU:
+    case OPC_BGEU:
+        op->imm = (int64_t)(pc + (uint64_t)(int64_t)d.imm); /* the target */
+        end = true;
+        break;
+    case OPC_SYSTEM:
+    case OPC_CSR:
+        op->imm = d.len == 2 ? (raw & 0xffff) : raw; /* the tval if illegal */
+        end = true;
+        break;
+    case OPC_JALR:
+    case OPC_ILLEGAL: end = true; break;
+    case OPC_FENCE: end = d.imm == 0; break; /* fence.i: later code must be fetched again */
+    case OPC_DIVREM:
+    case OPC_EXT:
+    case OPC_AMO:
+    case OPC_FLOAD:
+    case OPC_FSTORE:
+    case OPC_FPOP:
+        /* The tval of an illegal instruction: the bits as fetched. */
+        op->imm = d.len == 2 ? (raw & 0xffff) : raw;
+        break;
+    default: break;
+    }
+    op->fn = labels[opc];
+    return end;
+}
+
+static void make_end(RISCVOp *op, uint64_t pc, const void *const *labels)
+{
+    memset(op, 0, sizeof(*op));
+    op->fn = labels[OPC_END];
+    op->pc = pc;
+}
+
+/* Translate the code at @pc (host @host, readable to the end of the page).
+ * NULL if its first instruction crosses the page end. */
+static RISCVBlock *translate(RISCVCPU *cpu, uint64_t pc, const uint8_t *host,
+                             const void *const *labels)
+{
+    RISCVOp ops[BLOCK_MAX_INSNS];
+    uint32_t room = (uint32_t)(PAGE_SIZE - (pc & (PAGE_SIZE - 1)));
+    uint32_t off = 0;
+    unsigned n = 0;
+    while (n < BLOCK_MAX_INSNS && off + 2 <= room) {
+        uint16_t lo;
+        uint32_t raw;
+        memcpy(&lo, host + off, 2);
+        raw = lo;
+        if ((lo & 3) == 3) {
+            if (off + 4 > room) {
+                break;
+            }
+            memcpy(&raw, host + off, 4);
+        }
+        bool end = make_op(&ops[n], raw, pc + off, labels);
+        off += ops[n].len;
+        n++;
+        if (end) {
+            break;
+        }
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    RISCVBlock *b = riscv__block_alloc(&cpu->blocks, n, off);
+    b->pc = pc;
+    b->host = host;
+    b->n = n;
+    b->bytes = off;
+    memcpy(b->ops, ops, n * sizeof(RISCVOp));
+    make_end(&b->ops[n], pc + off, labels);
+    memcpy((uint8_t *)riscv__block_code(b), host, off);
+    mark_code_page(&cpu->blocks, host);
+    mark_code_page(&cpu->blocks, host + off - 1);
+    return b;
+}
+
 /*
- * The loop is "threaded": every handler ends with its own copy of DISPATCH
- * (fetch, decode-cache check, indirect jump), which predicts much better than
- * one shared switch.  Labels-as-values is a GNU C extension that GCC and clang
- * (including clang for WebAssembly, which lowers it to a switch) accept.
+ * The handlers are "threaded": each ends with its own jump to the next op
+ * (op++ within a block) or, for the ops that end a block, to the block
+ * look-up with the new pc in a local.  Labels-as-values is a GNU C extension
+ * that GCC and clang (including clang for WebAssembly, which lowers it to a
+ * switch) accept.
  *
- * Inside a block the pc lives in a local; cpu->pc is written only before
- * anything that may raise an exception (which reads it as the faulting pc).
+ * Instructions are counted per block on entry (done); an exception in the
+ * middle gives back the ones after the faulting op.  cpu->pc is written only
+ * before anything that may raise an exception (which reads it as the faulting
+ * pc) or read the counters.
  */
-#define RD  x[d->rd]
-#define RS1 x[d->rs1]
-#define RS2 x[d->rs2]
-#define IMM ((int64_t)d->imm)
+#define RD  x[op->rd]
+#define RS1 x[op->rs1]
+#define RS2 x[op->rs2]
+#define IMM (op->imm)
 
-#define DISPATCH()                                                                              \
-    do {                                                                                        \
-        if (unlikely(done >= n)) {                                                              \
-            goto block_done;                                                                    \
-        }                                                                                       \
-        done++; /* faulting attempts count too, so a trap loop cannot run forever */            \
-        if (unlikely((pc & PAGE_MASK) != fetch_va || (pc & (PAGE_SIZE - 1)) > PAGE_SIZE - 4)) { \
-            goto fetch_slow;                                                                    \
-        }                                                                                       \
-        memcpy(&raw, fetch_host + (pc & (PAGE_SIZE - 1)), 4);                                   \
-        d = &dc[(pc >> 1) & (DECODE_CACHE_SIZE - 1)];                                           \
-        if (unlikely(d->raw != raw)) {                                                          \
-            goto decode_slow;                                                                   \
-        }                                                                                       \
-        goto *dispatch[d->op];                                                                  \
-    } while (0)
-
-#define NEXT()        \
-    do {              \
-        pc += d->len; \
-        DISPATCH();   \
+#define NEXT()         \
+    do {               \
+        op++;          \
+        goto * op->fn; \
     } while (0)
 
 #define BRANCH(cond)                                    \
     do {                                                \
-        pc = (cond) ? pc + (uint64_t)IMM : pc + d->len; \
-        DISPATCH();                                     \
+        pc = (cond) ? (uint64_t)IMM : op->pc + op->len; \
+        goto next_block;                                \
     } while (0)
 
 /* Loads and stores with the TLB fast path inline (little-endian host). */
 #define LOAD(size)                                                         \
     do {                                                                   \
         uint64_t va_ = RS1 + (uint64_t)IMM;                                \
-        RISCVTLBEntry *e_ = riscv__tlb_entry(cpu, cpu->data_mmu_idx, va_); \
+        RISCVTLBEntry *e_ = &dtlb[(va_ >> PAGE_BITS) & (TLB_SIZE - 1)];    \
         if (likely(e_->tag_r == (va_ & (PAGE_MASK | (size - 1))))) {       \
             v = 0;                                                         \
             memcpy(&v, (const void *)(uintptr_t)(va_ + e_->addend), size); \
         } else {                                                           \
-            cpu->pc = pc;                                                  \
+            cpu->pc = op->pc;                                              \
             if (!riscv__ld_slow(cpu, va_, size, &v)) {                     \
                 goto exception;                                            \
             }                                                              \
         }                                                                  \
     } while (0)
 
-#define STORE(size)                                                        \
-    do {                                                                   \
-        uint64_t va_ = RS1 + (uint64_t)IMM;                                \
-        uint64_t val_ = RS2;                                               \
-        RISCVTLBEntry *e_ = riscv__tlb_entry(cpu, cpu->data_mmu_idx, va_); \
-        if (likely(e_->tag_w == (va_ & (PAGE_MASK | (size - 1))))) {       \
-            memcpy((void *)(uintptr_t)(va_ + e_->addend), &val_, size);    \
-        } else {                                                           \
-            cpu->pc = pc;                                                  \
-            if (!riscv__st_slow(cpu, va_, size, val_)) {                   \
-                goto exception;                                            \
-            }                                                              \
-        }                                                                  \
-        NEXT();                                                            \
+#define STORE(size)                                                     \
+    do {                                                                \
+        uint64_t va_ = RS1 + (uint64_t)IMM;                             \
+        uint64_t val_ = RS2;                                            \
+        RISCVTLBEntry *e_ = &dtlb[(va_ >> PAGE_BITS) & (TLB_SIZE - 1)]; \
+        if (likely(e_->tag_w == (va_ & (PAGE_MASK | (size - 1))))) {    \
+            uintptr_t h_ = (uintptr_t)(va_ + e_->addend);               \
+            uintptr_t pg_ = (h_ >> PAGE_BITS) & (CODE_PAGE_BITS - 1);   \
+            memcpy((void *)h_, &val_, size);                            \
+            wseq += (code_pages[pg_ / 64] >> (pg_ % 64)) & 1;           \
+        } else {                                                        \
+            cpu->pc = op->pc;                                           \
+            wseq++;                                                     \
+            if (!riscv__st_slow(cpu, va_, size, val_)) {                \
+                goto exception;                                         \
+            }                                                           \
+        }                                                               \
+        NEXT();                                                         \
     } while (0)
 
 /* A helper returning RISCV_OK / RISCV_EXC / RISCV_ILLEGAL. */
 #define HELPER(call)                 \
     do {                             \
-        cpu->pc = pc;                \
+        cpu->pc = op->pc;            \
+        wseq++; /* it may store */   \
         r = (call);                  \
         x[0] = 0;                    \
         if (likely(r == RISCV_OK)) { \
@@ -143,22 +278,22 @@ static int exec_system(RISCVCPU *cpu, uint32_t insn, bool *wfi)
         goto illegal;                \
     } while (0)
 
-/* The illegal-instruction tval: the instruction bits as fetched (16 for RVC). */
-static inline uint32_t illegal_tval(const RISCVDecoded *d, uint32_t raw)
-{
-    return d->len == 2 ? (raw & 0xffff) : raw;
-}
-
 RISCVExit riscv_cpu_run(RISCVCPU *cpu, int64_t budget)
 {
 #define RISCV_OP_LABEL(name) [OPC_##name] = &&do_##name,
-    static const void *const dispatch[OPC_NB] = {RISCV_FOR_EACH_OP(RISCV_OP_LABEL)};
+    static const void *const labels[OPC_NB + 1] = {RISCV_FOR_EACH_OP(RISCV_OP_LABEL)[OPC_END] =
+                                                       &&do_END};
 #undef RISCV_OP_LABEL
     uint64_t *x = cpu->x;
-    RISCVDecoded *dc = cpu->dcache;
+    RISCVBlock **table = cpu->blocks.table;
+    const uint64_t *code_pages = cpu->blocks.code_pages;
     const bool log_asm = (cpu->log_flags & RISCV_LOG_IN_ASM) != 0;
     int64_t left = budget;
     RISCVExit ret = RISCV_EXIT_BUDGET;
+    /* A one-instruction block for the odd cases: page-crossing or MMIO code,
+     * logging, or a budget that ends inside a block. */
+    _Alignas(RISCVBlock) uint8_t scratch_buf[sizeof(RISCVBlock) + 2 * sizeof(RISCVOp)];
+    RISCVBlock *scratch = (RISCVBlock *)(void *)scratch_buf;
 
     for (;;) {
         if (qatomic_read(&cpu->exit_request)) {
@@ -174,73 +309,105 @@ RISCVExit riscv_cpu_run(RISCVCPU *cpu, int64_t budget)
         if (left <= 0) {
             break;
         }
-        int64_t n = left < BLOCK_INSNS ? left : BLOCK_INSNS;
+        /* Blocks are not cut to the slice, only to the budget. */
+        int64_t n = left < SLICE_INSNS ? left : SLICE_INSNS;
         int64_t done = 0;
         bool wfi = false;
         uint64_t pc = cpu->pc;
-        /* Only fetch_slow, TLB flushes and privilege changes move these; the
-         * latter two always end the block.  Logging forces the slow fetch. */
-        uint64_t fetch_va = log_asm ? TLB_INVALID : cpu->fetch_va;
-        const uint8_t *fetch_host = cpu->fetch_host;
+        /* Privilege, mstatus and TLB flushes change these only in ops that
+         * end the slice. */
+        RISCVTLBEntry *const ftlb = cpu->tlb[cpu->fetch_mmu_idx];
+        RISCVTLBEntry *const dtlb = cpu->tlb[cpu->data_mmu_idx];
+        /* A new sequence per slice: what other harts and devices wrote is
+         * seen at the latest one slice later. */
+        uint64_t wseq = cpu->blocks.wseq + 1;
+        const RISCVBlock *blk;
+        const RISCVOp *op;
         uint32_t raw;
-        RISCVDecoded *d;
         uint64_t v;
         int r;
 
-        DISPATCH();
-
-    fetch_slow:
-        /* Another code page: most of the time the TLB knows it already. */
-        if (likely(!log_asm && (pc & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4)) {
-            RISCVTLBEntry *e = riscv__tlb_entry(cpu, cpu->fetch_mmu_idx, pc);
-            if (e->tag_x == (pc & PAGE_MASK)) {
-                fetch_va = pc & PAGE_MASK;
-                fetch_host = (const uint8_t *)(uintptr_t)(fetch_va + e->addend);
-                cpu->fetch_va = fetch_va; /* for the next block */
-                cpu->fetch_host = (uint8_t *)(uintptr_t)(fetch_va + e->addend);
-                memcpy(&raw, fetch_host + (pc & (PAGE_SIZE - 1)), 4);
-                d = &dc[(pc >> 1) & (DECODE_CACHE_SIZE - 1)];
-                if (likely(d->raw == raw)) {
-                    goto *dispatch[d->op];
-                }
-                goto decode_slow;
-            }
+    next_block:
+        if (unlikely(done >= n || log_asm)) {
+            goto slice_done_or_log;
         }
+        {
+            /*
+             * A block checked since the last store that may have hit code
+             * (wseq) is still good: the pc -> host translation only changes
+             * in slice-ending ops or by stores, and its bytes only by stores.
+             */
+            RISCVBlock **slot = &table[(pc >> 1) & (BLOCK_TABLE_SIZE - 1)];
+            RISCVBlock *b = *slot;
+            if (unlikely(!b || b->pc != pc || b->vseq != wseq)) {
+                RISCVTLBEntry *e = &ftlb[(pc >> PAGE_BITS) & (TLB_SIZE - 1)];
+                if (unlikely(e->tag_x != (pc & PAGE_MASK))) {
+                    goto fetch_slow;
+                }
+                const uint8_t *host = (const uint8_t *)(uintptr_t)(pc + e->addend);
+                if (!b || b->pc != pc || b->host != host ||
+                    !code_same(riscv__block_code(b), host, b->bytes)) {
+                    b = translate(cpu, pc, host, labels);
+                    if (!b) {
+                        goto fetch_slow; /* the instruction crosses the page end */
+                    }
+                    *slot = b;
+                }
+                b->vseq = wseq;
+            }
+            if (unlikely((int64_t)b->n > left - done)) {
+                /* The budget ends inside: one instruction at a time. */
+                scratch->ops[0] = b->ops[0];
+                make_end(&scratch->ops[1], pc + b->ops[0].len, labels);
+                b = scratch;
+                b->n = 1;
+            }
+            blk = b;
+            done += b->n;
+            op = b->ops;
+            goto * op->fn;
+        }
+
+    slice_done_or_log:
+        if (done >= n) {
+            goto slice_done;
+        }
+    fetch_slow:
+        done++; /* faulting attempts count too, so a trap loop cannot run forever */
         cpu->pc = pc;
         if (!riscv__fetch_slow(cpu, &raw)) {
             pc = cpu->pc;
-            goto block_done;
+            goto slice_done;
         }
         if (unlikely(log_asm)) {
             riscv__log(cpu, "riscv: hart %d %c %016llx: %08x\n", cpu->hartid, "USHM"[cpu->priv & 3],
                        (unsigned long long)pc, (raw & 3) == 3 ? raw : raw & 0xffff);
-        } else {
-            fetch_va = cpu->fetch_va;
-            fetch_host = cpu->fetch_host;
         }
-        d = &dc[(pc >> 1) & (DECODE_CACHE_SIZE - 1)];
-        if (d->raw == raw) {
-            goto *dispatch[d->op];
-        }
-    decode_slow:
-        riscv__decode(d, raw);
-        goto *dispatch[d->op];
+        make_op(&scratch->ops[0], raw, pc, labels);
+        make_end(&scratch->ops[1], pc + scratch->ops[0].len, labels);
+        scratch->n = 1;
+        blk = scratch;
+        op = scratch->ops;
+        goto * op->fn;
 
-    do_LUI:
+    do_END:
+        pc = op->pc;
+        goto next_block;
+    do_LUI: /* and AUIPC */
         RD = (uint64_t)IMM;
         NEXT();
-    do_AUIPC:
-        RD = pc + (uint64_t)IMM;
+    do_AUIPC: /* not generated: make_op turns it into LUI */
+        RD = op->pc + (uint64_t)IMM;
         NEXT();
     do_JAL:
-        RD = pc + d->len;
-        pc += (uint64_t)IMM;
-        DISPATCH();
+        RD = op->pc + op->len;
+        pc = (uint64_t)IMM;
+        goto next_block;
     do_JALR:
         v = (RS1 + (uint64_t)IMM) & ~1ULL;
-        RD = pc + d->len;
+        RD = op->pc + op->len;
         pc = v;
-        DISPATCH();
+        goto next_block;
     do_BEQ:
         BRANCH(RS1 == RS2);
     do_BNE:
@@ -381,8 +548,8 @@ RISCVExit riscv_cpu_run(RISCVCPU *cpu, int64_t budget)
         NEXT();
     do_DIVREM:
     do_EXT:
-        if (!riscv__exec_op(cpu, (uint32_t)IMM, &v)) {
-            cpu->pc = pc;
+        if (!riscv__exec_op(cpu, op->insn, &v)) {
+            cpu->pc = op->pc;
             goto illegal;
         }
         RD = v;
@@ -390,8 +557,8 @@ RISCVExit riscv_cpu_run(RISCVCPU *cpu, int64_t budget)
     do_FENCE:
         /* Only store -> load ordering (pred has W, succ has R) needs a full
          * barrier; an acquire-release fence gives the other orders and costs
-         * nothing on x86.  fence.i (IMM 0) needs nothing: the decode cache
-         * checks the bits itself. */
+         * nothing on x86.  fence.i (IMM 0) ends the block, so the next one is
+         * checked against memory. */
         if ((IMM & 0x12) == 0x12) {
             smp_mb();
         } else if (IMM) {
@@ -399,45 +566,48 @@ RISCVExit riscv_cpu_run(RISCVCPU *cpu, int64_t budget)
         }
         NEXT();
     do_SYSTEM:
-        cpu->pc = pc;
-        r = exec_system(cpu, (uint32_t)IMM, &wfi);
+        cpu->pc = op->pc;
+        r = exec_system(cpu, op->insn, &wfi);
         if (r == RISCV_ILLEGAL) {
             goto illegal;
         }
         if (r == RISCV_EXC) {
             goto exception;
         }
-        pc += d->len; /* wfi or sfence.vma: end the block */
-        goto block_done;
+        pc = op->pc + op->len; /* wfi or sfence.vma: end the slice */
+        goto slice_done;
     do_CSR:
-        cpu->pc = pc;
-        /* The counters are read with this instruction's own count. */
+        cpu->pc = op->pc;
+        /* The counters are read with this instruction's own count (it ends
+         * its block, so done is exact). */
         qatomic_set(&cpu->insn_count, cpu->insn_count + (uint64_t)done);
-        r = riscv__exec_csr(cpu, (uint32_t)IMM);
+        r = riscv__exec_csr(cpu, op->insn);
         qatomic_set(&cpu->insn_count, cpu->insn_count - (uint64_t)done);
         x[0] = 0;
         if (r != RISCV_OK) {
             goto illegal;
         }
-        pc += d->len; /* may have enabled interrupts or changed translation */
-        goto block_done;
+        pc = op->pc + op->len; /* may have enabled interrupts or changed translation */
+        goto slice_done;
     do_AMO:
-        HELPER(riscv__exec_amo(cpu, (uint32_t)IMM));
+        HELPER(riscv__exec_amo(cpu, op->insn));
     do_FLOAD:
-        HELPER(riscv__exec_fp_load(cpu, (uint32_t)IMM));
+        HELPER(riscv__exec_fp_load(cpu, op->insn));
     do_FSTORE:
-        HELPER(riscv__exec_fp_store(cpu, (uint32_t)IMM));
+        HELPER(riscv__exec_fp_store(cpu, op->insn));
     do_FPOP:
-        HELPER(riscv__exec_fp_op(cpu, (uint32_t)IMM));
+        HELPER(riscv__exec_fp_op(cpu, op->insn));
     do_ILLEGAL:
-        cpu->pc = pc;
+        cpu->pc = op->pc;
     illegal:
-        riscv__raise_exception(cpu, EXC_ILLEGAL,
-                               d->op == OPC_ILLEGAL ? (uint32_t)IMM : illegal_tval(d, raw));
+        riscv__raise_exception(cpu, EXC_ILLEGAL, (uint32_t)IMM);
     exception:
+        /* The ops after the faulting one did not run. */
+        done -= (int64_t)blk->n - (op - blk->ops) - 1;
         pc = cpu->pc; /* the trap handler */
-    block_done:
+    slice_done:
         cpu->pc = pc;
+        cpu->blocks.wseq = wseq;
         left -= done;
         qatomic_set(&cpu->insn_count, cpu->insn_count + (uint64_t)done); /* read by others */
         if (wfi && !riscv__pending_interrupts(cpu)) {
