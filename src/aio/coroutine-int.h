@@ -14,12 +14,12 @@
 struct Coroutine {
     CoroutineEntry *entry;
     void *entry_arg;
-    Coroutine *caller;        /* who entered us; NULL when not running */
+    Coroutine *caller; /* who entered us; NULL when not running */
 
     /* Only the coroutine core touches these. */
     QSLIST_ENTRY(Coroutine) pool_next;
-    unsigned locks_held;      /* CoMutexes held; must be 0 at termination */
-    AioContext *ctx;          /* context it last ran in */
+    unsigned locks_held; /* CoMutexes held; must be 0 at termination */
+    AioContext *ctx;     /* context it last ran in */
 
     /*
      * Name of the function that scheduled it (aio_co_schedule's caller), or

@@ -85,10 +85,10 @@ bool qemu_co_queue_empty(CoQueue *queue);
  * is woken in its own AioContext.  Fair (FIFO hand-off) under contention.
  */
 struct CoMutex {
-    unsigned locked;       /* holders + waiters, atomic */
-    AioContext *ctx;       /* context of the holder */
+    unsigned locked; /* holders + waiters, atomic */
+    AioContext *ctx; /* context of the holder */
     Coroutine *holder;
-    QemuMutex wait_lock;   /* protects the wait queue */
+    QemuMutex wait_lock; /* protects the wait queue */
     QSIMPLEQ_HEAD(, CoWaitRecord) waiters;
 };
 

@@ -28,8 +28,8 @@ typedef enum TraceEvent {
     TRACE_CO_TERMINATE,
     TRACE_IOTHREAD_START,
     TRACE_IOTHREAD_STOP,
-    TRACE_MMIO,          /* a device register access, in the accessing thread */
-    TRACE_POOL_WORK,     /* a thread-pool function runs in a worker */
+    TRACE_MMIO,      /* a device register access, in the accessing thread */
+    TRACE_POOL_WORK, /* a thread-pool function runs in a worker */
     TRACE_EVENT_MAX
 } TraceEvent;
 
@@ -39,8 +39,8 @@ typedef struct TraceRecord {
     int64_t time_ns; /* monotonic */
     uint64_t thread; /* platform_thread_id() of the recording thread */
     TraceEvent event;
-    char name[40];    /* BH name, IOThread id, ... (copied, may be cut) */
-    const void *ptr;  /* the object: BH, timer, coroutine, handler */
+    char name[40];   /* BH name, IOThread id, ... (copied, may be cut) */
+    const void *ptr; /* the object: BH, timer, coroutine, handler */
     int64_t arg;
 } TraceRecord;
 

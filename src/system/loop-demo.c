@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #define DEMO_MAX_THREADS 8
-#define TOYDEV_BASE 0x10000000
-#define TOYDEV_DOORBELL 0x0
+#define TOYDEV_BASE      0x10000000
+#define TOYDEV_DOORBELL  0x0
 
 typedef struct DemoThreadName {
     uint64_t tid;
@@ -54,7 +54,7 @@ typedef struct Demo {
     QemuMutex names_lock;
     DemoThreadName names[DEMO_MAX_THREADS];
     int nr_names;
-    int pending;  /* main-thread events still to come: timer, irq */
+    int pending; /* main-thread events still to come: timer, irq */
     uint32_t value;
 } Demo;
 
@@ -69,7 +69,7 @@ static void demo_name_thread(Demo *d, const char *name)
         }
     }
     if (d->nr_names < DEMO_MAX_THREADS) {
-        d->names[d->nr_names++] = (DemoThreadName){ tid, name };
+        d->names[d->nr_names++] = (DemoThreadName){tid, name};
     }
     qemu_mutex_unlock(&d->names_lock);
 }
@@ -101,8 +101,8 @@ static void demo_timer_cb(void *opaque)
 static void demo_raise_irq_bh(void *opaque)
 {
     Demo *d = opaque;
-    tracer_record(d->tracer, TRACE_MMIO, bql_locked() ? "irq raised (BQL held)" : "irq raised",
-                  d, d->value);
+    tracer_record(d->tracer, TRACE_MMIO, bql_locked() ? "irq raised (BQL held)" : "irq raised", d,
+                  d->value);
     demo_main_event_done(d);
 }
 

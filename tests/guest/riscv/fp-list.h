@@ -1,3 +1,5 @@
+/* Generated table of golden values (see fp.c): kept one entry per line. */
+/* clang-format off */
 /* fp-list.h - the F/D instructions fp.c checks (generated list), with golden
  * checksums of results and fflags from qemu-system-riscv64. */
 F(0, F, "fadd.d ft3, ft0, ft1, rne\n fmv.x.d %0, ft3",0x56c077947f32f53cULL)
