@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh build test
+# The Linux guest for the linux/* tests (cached after the first build).
+guest/build.sh
 
 extra=()
 [ "${CI:-}" = "true" ] && extra+=(-DMINIMU_WERROR=ON)

@@ -50,11 +50,14 @@ typedef struct WebConsole {
 } WebConsole;
 
 /* Tell the worker script where the rings are; it passes them to the page. */
+/* The body is JavaScript: keep clang-format away from it. */
+// clang-format off
 EM_JS(void, web_console_ready, (void *rings), {
     if (Module['onConsole']) {
         Module['onConsole'](rings, wasmMemory.buffer);
     }
 });
+// clang-format on
 
 static size_t web_write(Chardev *chr, const uint8_t *buf, size_t len)
 {

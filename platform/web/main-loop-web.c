@@ -51,41 +51,40 @@ static MainLoop *web_main_loop;
  * Wait until the wake word differs from @seq or @timeout_ms passes (negative:
  * no limit; 0: only yield to the event loop).  Suspends the wasm stack.
  */
-EM_ASYNC_JS(void, web_main_loop_wait_js,
-            (int32_t * seq_ptr, int32_t *waiters_ptr, int32_t seq, double timeout_ms), {
-                const i32 = new Int32Array(wasmMemory.buffer);
-                const idx = seq_ptr >> 2;
-                if (timeout_ms == = 0 || Atomics.load(i32, idx) != = seq) {
-                    await new Promise((resolve) = > {
-                        const ch = new MessageChannel();
-                        ch.port1.onmessage = () = >
-                        {
-                            ch.port1.close();
-                            resolve();
-                        };
-                        ch.port2.postMessage(0);
-                    });
-                    return;
-                }
-                Atomics.add(i32, waiters_ptr >> 2, 1);
-                try {
-                    const t = timeout_ms < 0 ? Infinity : timeout_ms;
-                    if (typeof Atomics.waitAsync == = 'function') {
-                        const r = Atomics.waitAsync(i32, idx, seq, t);
-                        if (r.async) {
-                            await r.value;
-                        }
-                    } else {
-                        /* No waitAsync: poll the word every millisecond up to the deadline. */
-                        const end = performance.now() + t;
-                        while (Atomics.load(i32, idx) == = seq && performance.now() < end) {
-                            await new Promise((resolve) = > setTimeout(resolve, 1));
-                        }
-                    }
-                } finally {
-                    Atomics.sub(i32, waiters_ptr >> 2, 1);
-                }
-            });
+/* The body is JavaScript: keep clang-format away from it. */
+// clang-format off
+EM_ASYNC_JS(void, web_main_loop_wait_js, (int32_t *seq_ptr, int32_t *waiters_ptr, int32_t seq,
+                                          double timeout_ms), {
+    const i32 = new Int32Array(wasmMemory.buffer);
+    const idx = seq_ptr >> 2;
+    if (timeout_ms === 0 || Atomics.load(i32, idx) !== seq) {
+        await new Promise((resolve) => {
+            const ch = new MessageChannel();
+            ch.port1.onmessage = () => { ch.port1.close(); resolve(); };
+            ch.port2.postMessage(0);
+        });
+        return;
+    }
+    Atomics.add(i32, waiters_ptr >> 2, 1);
+    try {
+        const t = timeout_ms < 0 ? Infinity : timeout_ms;
+        if (typeof Atomics.waitAsync === 'function') {
+            const r = Atomics.waitAsync(i32, idx, seq, t);
+            if (r.async) {
+                await r.value;
+            }
+        } else {
+            /* No waitAsync: poll the word every millisecond up to the deadline. */
+            const end = performance.now() + t;
+            while (Atomics.load(i32, idx) === seq && performance.now() < end) {
+                await new Promise((resolve) => setTimeout(resolve, 1));
+            }
+        }
+    } finally {
+        Atomics.sub(i32, waiters_ptr >> 2, 1);
+    }
+});
+// clang-format on
 
 MainLoop *main_loop_new(QEMUClocks *clocks)
 {

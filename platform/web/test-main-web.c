@@ -34,8 +34,16 @@ static void *test_thread(void *arg)
     pthread_exit((void *)(intptr_t)status);
 }
 
+#ifdef MINIMU_WEB_SKIP_FILTER
+void cmocka_set_skip_filter(const char *pattern);
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef MINIMU_WEB_SKIP_FILTER
+    /* Cases that cannot run in wasm (platform/web/CMakeLists.txt says why). */
+    cmocka_set_skip_filter(MINIMU_WEB_SKIP_FILTER);
+#endif
     pthread_t t;
     test_argc = argc;
     test_argv = argv;

@@ -13,11 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEBIAN_FW_DYNAMIC  "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 #define DEBIAN_UBOOT_SMODE "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
-#define MINIMU_VERSION     "0.1.0"
-#define CLI_MAX_CHARDEVS   8
+/* Where guest/build.sh puts the default guest; set by CMake, $MINIMU_GUEST_DIR overrides. */
+#ifndef MINIMU_DEFAULT_GUEST_DIR
+#define MINIMU_DEFAULT_GUEST_DIR "build/guest"
+#endif
+#define MINIMU_VERSION   "0.1.0"
+#define CLI_MAX_CHARDEVS 8
 
 typedef struct CliOptions {
     VirtConfig cfg;
@@ -32,11 +37,15 @@ typedef struct CliOptions {
     bool microvm;      /* -M microvm: the x86-64 board on KVM */
     const char *accel; /* -accel kvm|tcg, NULL: the board's default */
     bool stats;        /* -stats: print accelerator exit counts at the end */
+    char guest_kernel[1024]; /* the default guest's images, when built */
+    char guest_initrd[1024];
 } CliOptions;
 
 static const char usage[] =
     "usage: minimu [options]\n"
-    "With no options, boots the default guest (OpenSBI + U-Boot) on the terminal.\n"
+    "With no options, boots the default guest on the terminal: Linux + busybox when\n"
+    "guest/build.sh has built it (or $MINIMU_GUEST_DIR has Image and initramfs.cpio.gz),\n"
+    "else OpenSBI + U-Boot.\n"
     "\n"
     "  -M virt                  the RISC-V virt board, on the interpreter (default)\n"
     "  -M microvm               the x86-64 microvm board, on KVM (-accel kvm)\n"
@@ -303,10 +312,29 @@ static int parse_args(int argc, char **argv, CliOptions *o)
     return 0;
 }
 
+/*
+ * The default guest is the Linux + busybox that guest/build.sh builds, if it
+ * has been built; otherwise Debian's U-Boot.  True if the images exist.
+ */
+static bool default_linux_guest(CliOptions *o)
+{
+    const char *dir = getenv("MINIMU_GUEST_DIR");
+    if (!dir || !*dir) {
+        dir = MINIMU_DEFAULT_GUEST_DIR;
+    }
+    snprintf(o->guest_kernel, sizeof(o->guest_kernel), "%s/Image", dir);
+    snprintf(o->guest_initrd, sizeof(o->guest_initrd), "%s/initramfs.cpio.gz", dir);
+    return access(o->guest_kernel, R_OK) == 0 && access(o->guest_initrd, R_OK) == 0;
+}
+
 /* Resolve -bios and the default guest, and check every file before touching the terminal. */
 static int resolve_images(CliOptions *o, bool no_args)
 {
     if (no_args || o->demo) {
+        if (!o->cfg.kernel && default_linux_guest(o)) {
+            o->cfg.kernel = o->guest_kernel;
+            o->cfg.initrd = o->guest_initrd;
+        }
         if (!o->cfg.kernel) {
             o->cfg.kernel = DEBIAN_UBOOT_SMODE;
         }

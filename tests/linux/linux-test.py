@@ -79,7 +79,8 @@ def main():
         return 2
     minimu = sys.argv[1]
     here = os.path.dirname(os.path.abspath(__file__))
-    guest = os.environ.get("MINIMU_GUEST_DIR") or (sys.argv[2] if len(sys.argv) > 2 else
+    args = [a for a in sys.argv[2:] if not a.startswith("--")]
+    guest = os.environ.get("MINIMU_GUEST_DIR") or (args[0] if args else
                                                    os.path.join(here, "..", "..", "build", "guest"))
     kernel = os.path.join(guest, "Image")
     initrd = os.path.join(guest, "initramfs.cpio.gz")
@@ -91,8 +92,13 @@ def main():
         print(f"SKIP: {FW_DYNAMIC} missing (apt-get install opensbi)")
         return SKIP
 
-    con = Console([minimu, "-M", "virt", "-m", "256M", "-nographic", "-bios", FW_DYNAMIC,
-                   "-kernel", kernel, "-initrd", initrd])
+    if "--default" in sys.argv:
+        # The README's run path: minimu with no arguments boots this guest.
+        os.environ["MINIMU_GUEST_DIR"] = guest
+        con = Console([minimu])
+    else:
+        con = Console([minimu, "-M", "virt", "-m", "256M", "-nographic", "-bios", FW_DYNAMIC,
+                       "-kernel", kernel, "-initrd", initrd])
     con.expect(rb"OpenSBI v\d")
     m = con.expect(rb"minimu guest: Linux (\S+) riscv64, up ([0-9.]+)s")
     release = m.group(1).decode()
