@@ -10,6 +10,9 @@
 #   rdtscp     rdtscp at CPL0: on kvm_pvm a "host limit" report with the
 #              instruction bytes and a non-zero exit; elsewhere it just runs
 #   bad-image  a text file as -kernel: the "neither a bzImage nor ... ELF" error, exit 1
+#   reboot     the guest resets through 0x64, then 0xcf9: minimu reboots it in place twice
+#              (RAM kept, images reloaded), the third boot powers off with status 0
+#   no-reboot  the same guest with -no-reboot: minimu exits 0 at the first reset
 # Exit 77 (ctest: skipped) where /dev/kvm is missing or not accessible.
 set -u
 runner=$1 kernel=$2 initrd=$3 mode=$4
@@ -27,8 +30,9 @@ fi
 
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
+noreboot=-no-reboot
 run() {
-    timeout 100 "$runner" -M microvm -accel kvm -m 128 -smp 2 -serial stdio -no-reboot -stats "$@" >"$out" 2>"$err" </dev/null
+    timeout 100 "$runner" -M microvm -accel kvm -m 128 -smp 2 -serial stdio $noreboot -stats "$@" >"$out" 2>"$err" </dev/null
     status=$?
     cat "$out"
     cat "$err" >&2
@@ -62,6 +66,22 @@ rdtscp)
         [ $status -eq 0 ] || fail "exit status $status"
         grep -q "rdtscp ran" "$out" || fail "rdtscp did not run"
     fi
+    ;;
+reboot)
+    noreboot=
+    run -kernel "$kernel" -initrd "$initrd" -append "tutorial.mem=128 tutorial.reboot"
+    [ $status -eq 0 ] || fail "exit status $status"
+    for n in 1 2 3; do
+        grep -q "tutorial: boot $n" "$out" || fail "no boot $n"
+    done
+    grep -q "rebooted twice, powering off" "$out" || fail "the third boot did not power off"
+    grep -q "reboots 2" "$err" || fail "minimu did not count two reboots"
+    ;;
+no-reboot)
+    run -kernel "$kernel" -initrd "$initrd" -append "tutorial.mem=128 tutorial.reboot"
+    [ $status -eq 0 ] || fail "exit status $status"
+    grep -q "tutorial: boot 1" "$out" || fail "no boot 1"
+    ! grep -q "tutorial: boot 2" "$out" || fail "rebooted despite -no-reboot"
     ;;
 bad-image)
     run -kernel "$initrd"

@@ -39,8 +39,11 @@
 #define HDR_HEAP_END_PTR     0x224
 #define HDR_CMD_LINE_PTR     0x228
 #define HDR_INITRD_ADDR_MAX  0x22c
+#define HDR_KERNEL_ALIGNMENT 0x230
+#define HDR_RELOCATABLE      0x234
 #define HDR_XLOADFLAGS       0x236
 #define HDR_CMDLINE_SIZE     0x238
+#define HDR_PREF_ADDRESS     0x258
 #define HDR_INIT_SIZE        0x260
 
 #define HDRS_MAGIC    0x53726448u /* "HdrS" */
@@ -123,9 +126,32 @@ static int load_bzimage(Microvm *m, const uint8_t *d, size_t size, uint8_t *zp)
     size_t pm_size = size - setup_size;
     uint64_t init_size = le32(d + HDR_INIT_SIZE);
     uint64_t need = init_size > pm_size ? init_size : pm_size;
-    if (!in_low_ram(m, MICROVM_KERNEL_ADDR, need)) {
-        error_report("-kernel: %s: kernel needs %llu MiB above 1 MiB, more than -m gives", path,
-                     (unsigned long long)(need >> 20) + 1);
+    /*
+     * Where the kernel runs (and decompresses to): its 64-bit entry moves a
+     * relocatable kernel to the load address rounded up to kernel_alignment,
+     * but not below pref_address (LOAD_PHYSICAL_ADDR, 16 MiB for Debian's);
+     * a non-relocatable one to pref_address.  init_size bytes from there must
+     * be RAM, and the initrd must stay clear of them.
+     */
+    uint64_t run_addr = MICROVM_KERNEL_ADDR;
+    if (version >= 0x20a) {
+        uint64_t align = le32(d + HDR_KERNEL_ALIGNMENT), pref = le64(d + HDR_PREF_ADDRESS);
+        if (align & (align - 1)) {
+            align = 0;
+        }
+        if (d[HDR_RELOCATABLE] && align) {
+            run_addr = (run_addr + align - 1) & ~(align - 1);
+        }
+        if (pref > run_addr || (!d[HDR_RELOCATABLE] && pref)) {
+            run_addr = pref;
+        }
+    }
+    uint64_t top =
+        run_addr + need > MICROVM_KERNEL_ADDR + need ? run_addr + need : MICROVM_KERNEL_ADDR + need;
+    if (top < run_addr || !in_low_ram(m, 0, top)) {
+        error_report("-kernel: %s: kernel needs %llu MiB of RAM (it runs at 0x%llx), "
+                     "more than -m gives",
+                     path, (unsigned long long)(top >> 20) + 1, (unsigned long long)run_addr);
         return -1;
     }
     memcpy(m->ram_low.ram + MICROVM_KERNEL_ADDR, d + setup_size, pm_size);
@@ -136,7 +162,7 @@ static int load_bzimage(Microvm *m, const uint8_t *d, size_t size, uint8_t *zp)
     zp[HDR_LOADFLAGS] |= LOADED_HIGH | CAN_USE_HEAP;
     put16(zp + HDR_HEAP_END_PTR, 0xfe00);
     m->entry = MICROVM_KERNEL_ADDR + 0x200;
-    m->kernel_end = MICROVM_KERNEL_ADDR + need;
+    m->kernel_end = top;
     m->bzimage = true;
     return 0;
 }

@@ -30,6 +30,10 @@ typedef struct Microvm {
 
     const AccelOps *ops;
     AccelState *accel;
+    AccelConfig accel_cfg;
+    /* A reset request is being turned into a reboot (one at a time; any thread sets it). */
+    atomic_bool reset_pending;
+    unsigned reboots;
 
     /* The doorbell: ioeventfd -> IOThread -> irqfd (docs/kvm.md). */
     IOThread *iothread;

@@ -82,13 +82,22 @@ static void power_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 static const MemoryRegionOps power_ops = {
     .read = read_none, .write = power_write, .min_access_size = 1, .max_access_size = 4};
 
+static void microvm_reboot_bh(void *opaque);
+
+/*
+ * The guest asked for a reset (vCPU thread; BQL held for a port write, not for a
+ * hypervisor-reported reset).  With -no-reboot minimu ends with status 0; otherwise the
+ * main loop reboots the machine in place (microvm_reboot_bh).
+ */
 static void guest_reset(Microvm *m)
 {
-    if (!m->opts.no_reboot) {
-        warn_report("microvm: the guest asked for a reset; rebooting in place is not "
-                    "implemented, exiting as with -no-reboot");
+    if (m->opts.no_reboot) {
+        main_loop_quit(m->ml, 0);
+        return;
     }
-    main_loop_quit(m->ml, 0);
+    if (!atomic_exchange(&m->reset_pending, true)) {
+        aio_bh_schedule_oneshot(main_loop_get_aio_context(m->ml), microvm_reboot_bh, m);
+    }
 }
 
 /* 0x64 <- 0xfe (keyboard controller pulse) and 0xcf9 <- 0x06/0x0e: Linux's reboot=k / reboot=p. */
@@ -114,7 +123,11 @@ static const MemoryRegionOps cf9_ops = {
 static void accel_stopped(void *opaque, int vcpu, AccelStopReason reason)
 {
     Microvm *m = opaque;
-    main_loop_quit(m->ml, reason == ACCEL_STOP_RESET ? 0 : 1);
+    if (reason == ACCEL_STOP_RESET) {
+        guest_reset(m);
+    } else {
+        main_loop_quit(m->ml, 1);
+    }
 }
 
 /* ---- empty virtio-mmio slots (device ID 0: the driver skips them) ------------------------------- */
@@ -189,7 +202,12 @@ static int doorbell_setup(Microvm *m)
     aio_bh_schedule_oneshot(iothread_get_aio_context(m->iothread), doorbell_attach_bh, m);
     qemu_sem_wait(&m->iothread_sem);
     m->doorbell_handler = true;
+    return 0;
+}
 
+/* Register the doorbell's notifiers with a new VM (at start and after each reboot). */
+static int doorbell_connect(Microvm *m)
+{
     int r = m->ops->add_irqfd(m->accel, MICROVM_DOORBELL_GSI, &m->doorbell_irq);
     if (r < 0) {
         error_report("microvm: KVM_IRQFD on GSI %d failed (%d)", MICROVM_DOORBELL_GSI, r);
@@ -197,7 +215,7 @@ static int doorbell_setup(Microvm *m)
     }
     m->doorbell_ioeventfd =
         m->ops->add_ioeventfd(m->accel, true, MICROVM_DOORBELL_PORT, 4, &m->doorbell) == 0;
-    if (!m->doorbell_ioeventfd) {
+    if (!m->doorbell_ioeventfd && !m->reboots) {
         warn_report("microvm: no ioeventfd for the doorbell; it will exit to userspace");
     }
     return 0;
@@ -296,16 +314,37 @@ static int start_vcpus(Microvm *m)
     return m->ops->start(m->accel);
 }
 
+/*
+ * Reboot in place (main thread, BQL held): a fresh VM on the same RAM - new vCPUs, irqchip
+ * and PIT in their reset state, as after a hardware reset - with the images loaded again and
+ * the BSP at the kernel's entry.  RAM is otherwise kept, as QEMU keeps it across a reset.
+ */
+static void microvm_reboot_bh(void *opaque)
+{
+    Microvm *m = opaque;
+    m->ops->destroy(m->accel); /* joins the vCPU threads (drops the BQL meanwhile) */
+    m->accel = NULL;
+    m->reboots++;
+    serial_reset(&m->uart);
+    m->accel = m->ops->init(&m->accel_cfg);
+    if (!m->accel || microvm__load_images(m) < 0 || doorbell_connect(m) < 0 || start_vcpus(m) < 0) {
+        error_report("microvm: the reboot failed");
+        main_loop_quit(m->ml, 1);
+        return;
+    }
+    atomic_store(&m->reset_pending, false);
+}
+
 static void print_stats(Microvm *m)
 {
     fprintf(stderr,
             "microvm: exits: io %llu, mmio %llu, other %llu; doorbells answered %llu "
-            "(%llu via a userspace exit)\n",
+            "(%llu via a userspace exit); reboots %u\n",
             (unsigned long long)m->ops->exit_count(m->accel, ACCEL_EXIT_IO),
             (unsigned long long)m->ops->exit_count(m->accel, ACCEL_EXIT_MMIO),
             (unsigned long long)m->ops->exit_count(m->accel, ACCEL_EXIT_OTHER),
             (unsigned long long)atomic_load(&m->doorbells),
-            (unsigned long long)atomic_load(&m->doorbells_by_exit));
+            (unsigned long long)atomic_load(&m->doorbells_by_exit), m->reboots);
 }
 
 static void microvm_free(Microvm *m)
@@ -363,14 +402,15 @@ int microvm_main(const MicrovmOptions *opts)
     if (build_memory(m) < 0 || build_ports(m) < 0) {
         goto out;
     }
-    AccelConfig cfg = {.mem = &m->mem,
-                       .io = &m->io,
-                       .nr_vcpus = m->opts.smp,
-                       .irqchip = true,
-                       .stop = accel_stopped,
-                       .opaque = m};
-    m->accel = m->ops->init(&cfg);
-    if (!m->accel || microvm__load_images(m) < 0 || doorbell_setup(m) < 0) {
+    m->accel_cfg = (AccelConfig){.mem = &m->mem,
+                                 .io = &m->io,
+                                 .nr_vcpus = m->opts.smp,
+                                 .irqchip = true,
+                                 .stop = accel_stopped,
+                                 .opaque = m};
+    m->accel = m->ops->init(&m->accel_cfg);
+    if (!m->accel || microvm__load_images(m) < 0 || doorbell_setup(m) < 0 ||
+        doorbell_connect(m) < 0) {
         goto out;
     }
     m->chr = qemu_chr_new("serial0", m->opts.serial ? m->opts.serial : "stdio", m->ml);

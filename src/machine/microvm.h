@@ -17,8 +17,9 @@
  *
  * I/O ports: COM1 16550A at 0x3f8 (GSI 4); the in-kernel PIT (0x40, GSI 0)
  * and PICs; the power-off port 0x501 (write a byte: minimu exits with that
- * status); reset through 0x64 <- 0xfe or 0xcf9 <- 0x06 (with -no-reboot,
- * and for now always: minimu exits with status 0); the doorbell port 0x510
+ * status); reset through 0x64 <- 0xfe or 0xcf9 <- 0x06 (or a reset KVM reports):
+ * the machine reboots in place - a fresh VM on the same RAM, images loaded
+ * again - or, with -no-reboot, minimu exits with status 0; the doorbell port 0x510
  * (a 32-bit write is an ioeventfd answered by an IOThread with an irqfd
  * interrupt on GSI MICROVM_DOORBELL_GSI, see docs/kvm.md).
  *

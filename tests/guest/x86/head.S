@@ -54,19 +54,80 @@ hdr_magic:
     .long 0                 /* 0x264 handover_offset */
     .long 0                 /* 0x268 kernel_info_offset */
 setup_hdr_end:
+
+/*
+ * The real-mode entry, for bootloaders that run the setup code (QEMU's
+ * qboot enters at setup + 0x200 with %cs = seg + 0x20, %ds = seg, the zero
+ * page at seg:0).  Switch to protected mode on a flat GDT in the kernel
+ * image and jump to startup_32 at code32_start with %esi = the zero page,
+ * as a real kernel's setup does.  minimu enters at startup_64 instead.
+ */
+real_entry:
+    cli
+    xor %ebx, %ebx
+    mov %ds, %bx
+    shl $4, %ebx                    /* linear address of the zero page */
+    lgdtl %ds:rm_gdtr
+    mov %cr0, %eax
+    or $1, %eax
+    mov %eax, %cr0
+    mov %ebx, %esi
+    .byte 0x66, 0xea                /* ljmpl $0x08, $startup_32 */
+    .long startup_32
+    .word 0x08
+    .align 4
+rm_gdtr:
+    .word boot32_gdt_end - boot32_gdt - 1
+    .long boot32_gdt
     .org 1024
 
 /* ---- entry ------------------------------------------------------------------------------ */
     .section .head, "ax"
     .code32
-startup_32:                 /* 32-bit entry: not supported, minimu enters at startup_64 */
-    ud2
+/*
+ * The 32-bit entry (code32_start), reached from real_entry: %esi = zero
+ * page, flat 32-bit segments.  Enter long mode on the static identity map
+ * below and continue at startup_64 with %rsi = the zero page.
+ */
+startup_32:
+    cli
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+    mov %cr4, %eax
+    or $0x20, %eax                  /* PAE */
+    mov %eax, %cr4
+    mov $0xc0000080, %ecx           /* EFER.LME */
+    rdmsr
+    or $0x100, %eax
+    wrmsr
+    mov %cr0, %eax
+    or $0x80000001, %eax            /* PG | PE */
+    mov %eax, %cr0
+    ljmp $0x18, $from32
+    .align 8
+boot32_gdt:                         /* null, 32-bit code 0x08, data 0x10, 64-bit code 0x18 */
+    .quad 0, 0x00cf9a000000ffff, 0x00cf92000000ffff, 0x00af9a000000ffff
+boot32_gdt_end:
+    .code64
+from32:
+    mov %esi, %esi                  /* the upper halves are undefined after the switch */
+    jmp startup_64
     .org 0x200
     .code64
     .globl startup_64
 startup_64:
     cli
     mov %rsi, %r15                  /* struct boot_params * */
+    lea __bss_start(%rip), %rdi     /* zero .bss: a loader need not, and a reboot reuses RAM */
+    lea _end(%rip), %rcx
+    sub %rdi, %rcx
+    shr $3, %rcx
+    xor %eax, %eax
+    rep stosq
     lea boot_stack_top(%rip), %rsp
     lgdt gdt_ptr(%rip)
     mov $KDATA, %eax
@@ -217,6 +278,22 @@ ap_tramp_cr3:
     .long 0
 ap_tramp_end:
     .code64
+
+/* Identity map of 0-4 GiB in 2 MiB pages, for the 32-bit entry only (minimu builds its own). */
+    .data
+    .balign 4096
+boot_pml4:
+    .quad boot_pdpt + 3
+    .fill 511, 8, 0
+boot_pdpt:
+    .quad boot_pd + 3, boot_pd + 0x1003, boot_pd + 0x2003, boot_pd + 0x3003
+    .fill 508, 8, 0
+boot_pd:
+    .set pg, 0
+    .rept 2048
+    .quad (pg << 21) | 0x83
+    .set pg, pg + 1
+    .endr
 
     .bss
     .align 16
