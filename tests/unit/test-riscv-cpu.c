@@ -712,6 +712,55 @@ static void test_self_modifying_loop(void **state)
     assert_int_equal(X(t, 10), 1 + 100 + 100);
 }
 
+/* A chained JAL (the jump goes straight to the block it found last time)
+ * still sees its target rewritten: the store moves the write sequence on, so
+ * the chained block is checked against memory again. */
+static void test_self_modifying_chained(void **state)
+{
+    T *t = *state;
+    uint64_t fn = RAM_BASE + 0x3000;
+    li(t, 2, ADDI(10, 10, 100)); /* the new instruction, as data */
+    li(t, 3, fn);
+    li(t, 10, 0);
+    li(t, 6, 3);
+    uint64_t loop = t->pos;
+    emit(t, JAL(1, (int32_t)(fn - t->pos)));
+    emit(t, SW(2, 3, 0)); /* rewrite fn's first instruction */
+    emit(t, ADDI(6, 6, -1));
+    emit(t, BNE(6, 0, (int32_t)(loop - t->pos)));
+    finish(t);
+    uint64_t main_pos = t->pos;
+    t->pos = fn;
+    emit(t, ADDI(10, 10, 1)); /* becomes addi a0, a0, 100 */
+    emit(t, JALR(0, 1, 0));
+    t->pos = main_pos;
+    run_ok(t);
+    assert_int_equal(X(t, 10), 1 + 100 + 100);
+}
+
+/* Budgets that end anywhere inside chained blocks are exact: after K
+ * instructions of a 3-instruction loop, a0 counts the iterations begun. */
+static void test_chain_budget(void **state)
+{
+    T *t = *state;
+    emit(t, ADDI(11, 0, 2000));
+    uint64_t loop = t->pos;
+    emit(t, ADDI(10, 10, 1));
+    emit(t, ADDI(11, 11, -1));
+    emit(t, BNE(11, 0, (int32_t)(loop - t->pos)));
+    finish(t);
+    uint64_t total = 0;
+    for (int64_t k = 1; k <= 60; k++) {
+        uint64_t before = riscv_cpu_insn_count(t->cpu);
+        assert_int_equal(riscv_cpu_run(t->cpu, k), RISCV_EXIT_BUDGET);
+        assert_int_equal(riscv_cpu_insn_count(t->cpu) - before, (uint64_t)k);
+        total += (uint64_t)k;
+        uint64_t in_loop = total - 1; /* the first instruction sets a1 */
+        assert_int_equal(X(t, 10), (in_loop + 2) / 3);
+        assert_int_equal(riscv_cpu_get_pc(t->cpu), loop + 4 * (in_loop % 3));
+    }
+}
+
 /* Two routines whose pcs share decode-cache slots (1 MiB apart: a multiple of
  * the cache span for any size up to 2^19 entries), called in turn. */
 static void test_decode_alias(void **state)
@@ -872,6 +921,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_fp_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
         cmocka_unit_test_setup_teardown(test_self_modifying_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_self_modifying_chained, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decode_alias, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cross_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),

@@ -168,14 +168,17 @@ bool riscv__block_cache_init(RISCVBlockCache *bc)
 {
     bc->table = calloc(BLOCK_TABLE_SIZE, sizeof(*bc->table));
     bc->arena = malloc(BLOCK_ARENA_SIZE);
+    bc->none = calloc(1, sizeof(RISCVBlock));
     bc->used = 0;
     bc->flushes = 0;
     bc->wseq = 0;
     memset(bc->code_pages, 0, sizeof(bc->code_pages));
-    if (!bc->table || !bc->arena) {
+    if (!bc->table || !bc->arena || !bc->none) {
         riscv__block_cache_destroy(bc);
         return false;
     }
+    bc->none->vseq = UINT64_MAX; /* the write sequence never gets there */
+    bc->none->pc = 1;            /* no instruction is at an odd pc */
     return true;
 }
 
@@ -183,6 +186,8 @@ void riscv__block_cache_destroy(RISCVBlockCache *bc)
 {
     free(bc->table);
     free(bc->arena);
+    free(bc->none);
+    bc->none = NULL;
     bc->table = NULL;
     bc->arena = NULL;
 }

@@ -115,9 +115,18 @@ typedef struct RISCVBlock {
     uint64_t pc;
     const uint8_t *host; /* host address of the code when translated */
     uint64_t vseq;       /* the write sequence at which it was last checked (exec.c) */
-    uint32_t n;          /* guest instructions */
-    uint32_t bytes;      /* code bytes; their copy follows ops[n] */
-    RISCVOp ops[];       /* n ops and the END op (fall through to ops[n].pc) */
+    /*
+     * Chaining (exec.c): the block last found at the branch/JAL target or the
+     * JALR target [0] and at the fall-through pc [1], else the cache's
+     * never-valid block "none" (no NULL test on the fast path).  A hint:
+     * it is entered directly only if it was checked at the current write
+     * sequence (and, for JALR, has the pc jumped to); stale after a flush of
+     * the arena, which empties every block.
+     */
+    struct RISCVBlock *succ[2];
+    uint32_t n;     /* guest instructions */
+    uint32_t bytes; /* code bytes; their copy follows ops[n] */
+    RISCVOp ops[];  /* n ops and the END op (fall through to ops[n].pc) */
 } RISCVBlock;
 
 #define BLOCK_MAX_INSNS  32
@@ -133,7 +142,8 @@ typedef struct RISCVBlockCache {
     uint8_t *arena;
     size_t used;
     uint64_t flushes;
-    uint64_t wseq; /* write sequence where the last run stopped (exec.c) */
+    uint64_t wseq;    /* write sequence where the last run stopped (exec.c) */
+    RISCVBlock *none; /* never checked (vseq ~0) and pc 1: what succ[] holds when unknown */
     /* Host pages (hashed on the page number) that hold translated code. */
     uint64_t code_pages[CODE_PAGE_BITS / 64];
 } RISCVBlockCache;
