@@ -6,9 +6,10 @@
  * and go on with the next test.  Emscripten 3.1.6 lowers setjmp by turning
  * every call in that function into a call through JavaScript (invoke_*), and
  * Asyncify cannot unwind a coroutine switch (an Emscripten fiber) through a
- * JavaScript frame.  So here setjmp always returns 0 and longjmp ends the test
- * program with a failure: the first failed assertion, already printed by
- * cmocka, fails the whole program, which is what ctest needs.
+ * JavaScript frame.  So here setjmp always returns 0 and longjmp prints the
+ * failure and ends the test program: the first failed assertion (or skip())
+ * fails the whole program.  Only the test programs that switch coroutines use
+ * this build of cmocka (MINIMU_WEB_FIBER_TESTS in CMakeLists.txt).
  */
 #ifndef MINIMU_CMOCKA_WEB_H
 #define MINIMU_CMOCKA_WEB_H
@@ -17,17 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static inline void minimu_cmocka_longjmp(int val)
-{
-    (void)val;
-    fprintf(stderr, "cmocka (web): a test failed; ending the test program\n");
-    fflush(stderr);
-    exit(1);
-}
-
+/* Expanded inside cmocka.c, where cm_error_message holds the failure. */
 #undef setjmp
 #undef longjmp
-#define setjmp(env)       0
-#define longjmp(env, val) minimu_cmocka_longjmp(val)
+#define setjmp(env) 0
+#define longjmp(env, val)                                                  \
+    do {                                                                   \
+        fprintf(stderr, "%s[  FAILED  ] (web: ending the test program)\n", \
+                cm_error_message ? cm_error_message : "");                 \
+        fflush(stderr);                                                    \
+        exit(1);                                                           \
+    } while (0)
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <emscripten/threading.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -176,10 +177,37 @@ bool qemu_sem_timedwait_ns(QemuSemaphore *s, int64_t timeout_ns)
  * (-sPTHREAD_POOL_SIZE), so creating one does not need the main thread to
  * return to its event loop first.  The name is advisory and unused here.
  */
+typedef struct WebThreadStart {
+    void *(*fn)(void *);
+    void *arg;
+} WebThreadStart;
+
+/*
+ * Every thread ends with pthread_exit rather than by returning: a thread
+ * whose stack was unwound and rewound by a fiber switch (a coroutine ran in
+ * it) never completes a plain return to the worker's JavaScript, so its
+ * joiner would wait forever.
+ */
+static void *web_thread_start(void *opaque)
+{
+    WebThreadStart start = *(WebThreadStart *)opaque;
+    free(opaque);
+    pthread_exit(start.fn(start.arg));
+}
+
 int qemu_thread_create(QemuThread *t, const char *name, void *(*fn)(void *), void *arg)
 {
     (void)name;
-    int err = pthread_create(&t->t, NULL, fn, arg);
+    WebThreadStart *start = malloc(sizeof(*start));
+    if (!start) {
+        return -ENOMEM;
+    }
+    start->fn = fn;
+    start->arg = arg;
+    int err = pthread_create(&t->t, NULL, web_thread_start, start);
+    if (err) {
+        free(start);
+    }
     return err ? -err : 0;
 }
 

@@ -5,14 +5,15 @@
  * The test body runs in a pthread, not in the main runtime thread: the main
  * thread must return to its event loop so that Emscripten can start further
  * threads and serve calls proxied to it (file descriptors, exit), and
- * Emscripten fibers (coroutines) work in a pthread_create'd thread that ends
- * with pthread_exit.  The main thread joins it (its blocking wait still serves
- * proxied calls, such as the test's printf) and returns the test's status.
+ * Emscripten fibers (coroutines) work in a pthread_create'd thread.  The test
+ * thread ends node with the test's status.
  */
 #undef main /* the test target renames the test's main; this file is the real one */
 
+#include <emscripten/emscripten.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #ifdef MINIMU_TEST_MAIN_ARGS
@@ -26,23 +27,33 @@ static char **test_argv;
 
 static void *test_thread(void *arg)
 {
+    (void)arg;
 #ifdef MINIMU_TEST_MAIN_ARGS
     int status = minimu_test_main(test_argc, test_argv);
 #else
     int status = minimu_test_main();
 #endif
-    pthread_exit((void *)(intptr_t)status);
+    fflush(stdout);
+    fflush(stderr);
+    /*
+     * The main thread keeps the runtime alive (below), so exit() would only
+     * record the status there: end node itself, on the main thread.
+     */
+    MAIN_THREAD_EM_ASM({ process.exit($0); }, status);
+    return NULL;
 }
 
-#ifdef MINIMU_WEB_SKIP_FILTER
 void cmocka_set_skip_filter(const char *pattern);
-#endif
+void cmocka_set_test_filter(const char *pattern);
 
 int main(int argc, char **argv)
 {
 #ifdef MINIMU_WEB_SKIP_FILTER
     /* Cases that cannot run in wasm (platform/web/CMakeLists.txt says why). */
     cmocka_set_skip_filter(MINIMU_WEB_SKIP_FILTER);
+#endif
+#ifdef MINIMU_WEB_TEST_FILTER
+    cmocka_set_test_filter(MINIMU_WEB_TEST_FILTER);
 #endif
     pthread_t t;
     test_argc = argc;
@@ -53,7 +64,12 @@ int main(int argc, char **argv)
     if (pthread_create(&t, &attr, test_thread, NULL) != 0) {
         return 1;
     }
-    void *status = NULL;
-    pthread_join(t, &status);
-    return (int)(intptr_t)status;
+    pthread_detach(t);
+    /*
+     * Return to node's event loop without ending the runtime: a pthread_create
+     * in a worker, and the return of a finished thread's worker to the pool,
+     * are messages this thread handles there (it must not block in a join).
+     */
+    emscripten_exit_with_live_runtime();
+    return 0;
 }
