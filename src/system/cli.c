@@ -34,9 +34,9 @@ typedef struct CliOptions {
     char *dumpdtb;
     bool demo;
     bool loop_demo;
-    bool microvm;      /* -M microvm: the x86-64 board on KVM */
-    const char *accel; /* -accel kvm|tcg, NULL: the board's default */
-    bool stats;        /* -stats: print accelerator exit counts at the end */
+    bool microvm;            /* -M microvm: the x86-64 board on KVM */
+    const char *accel;       /* -accel kvm|tcg, NULL: the board's default */
+    bool stats;              /* -stats: print accelerator exit counts at the end */
     char guest_kernel[1024]; /* the default guest's images, when built */
     char guest_initrd[1024];
 } CliOptions;
