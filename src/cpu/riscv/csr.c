@@ -228,7 +228,7 @@ static bool csr_write(RISCVCPU *cpu, int csr, uint64_t v)
     default:
         if ((csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31) ||
             (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31)) {
-            break; /* not implemented: read as zero */
+            break; /* no hardware performance counters: read-only zero, as the spec allows */
         }
         if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15 && !(csr & 1)) {
             cpu->pmpcfg[csr - CSR_PMPCFG0] = v;

@@ -176,7 +176,7 @@ int riscv_fpu_exec(RISCVFPState *fp, uint64_t *x, uint32_t insn)
     const FpFormat *f = fmt == 0 ? &riscv_fpu__fmt_s : fmt == 1 ? &riscv_fpu__fmt_d : NULL;
 
     if (!f) {
-        return -1; /* H and Q are not implemented */
+        return -1; /* H and Q are not in our riscv,isa (rv64imafdc): illegal */
     }
     switch (insn & 0x7f) {
     case 0x43: /* FMADD:  a*b + c */

@@ -20,7 +20,7 @@
 #define PTE_A          (1ULL << 6)
 #define PTE_D          (1ULL << 7)
 #define PTE_PPN_MASK   ((1ULL << 44) - 1)
-#define PTE_RESERVED   (~0ULL << 54) /* Svpbmt/Svnapot not implemented: must be 0 */
+#define PTE_RESERVED   (~0ULL << 54) /* reserved: Svpbmt/Svnapot are not in our riscv,isa */
 #define SATP_MODE_BARE 0
 #define SATP_MODE_SV39 8
 #define SATP_MODE_SV48 9
