@@ -2,8 +2,9 @@
 # web-build.sh - build minimu for the browser into build/web/site/:
 #   install what is missing (emscripten, chromium, the guest images, npm deps),
 #   unpack cmocka's Debian source for the wasm unit tests, configure the "web"
-#   preset, build the machine, the page and the unit tests, and copy Debian's
-#   OpenSBI and U-Boot into the site.  Second runs are incremental.
+#   preset, build the machine, the page and the unit tests, build the default
+#   Linux guest (guest/build.sh, cached) and copy it with Debian's OpenSBI and
+#   U-Boot into the site.  Second runs are incremental.
 # Then: node web/serve.mjs  (http://127.0.0.1:8080/), or scripts/web-test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,10 @@ if [ -f build/web/cmocka-src/src/cmocka.c ]; then
     cmake --build build/web -j2 --target web-unit-tests
 fi
 
+# The page's default guest: the Linux + busybox that guest/build.sh builds from Debian
+# sources (a cache hit after the first build; scripts/test.sh has built it already).
+guest/build.sh
+GUEST=${MINIMU_GUEST_DIR:-build/guest}
 mkdir -p build/web/site/images
-cp -u "$FW" "$UBOOT" build/web/site/images/
+cp -u "$FW" "$UBOOT" "$GUEST/Image" "$GUEST/initramfs.cpio.gz" build/web/site/images/
 echo "== site ready in build/web/site (node web/serve.mjs)" >&2

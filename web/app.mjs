@@ -2,9 +2,19 @@
 import { Machine, sharedMemoryAvailable, NO_SAB_MESSAGE } from './minimu.mjs';
 
 const $ = (id) => document.getElementById(id);
+// The guests the site carries (scripts/web-build.sh copies them into images/).  Linux + busybox,
+// built by guest/build.sh from Debian sources, is the default, as natively.
 const guests = {
+    linux: {
+        bios: 'images/fw_dynamic.bin', kernel: 'images/Image', initrd: 'images/initramfs.cpio.gz',
+        memory: '256M',
+    },
     uboot: { bios: 'images/fw_dynamic.bin', kernel: 'images/u-boot.bin', memory: '128M' },
 };
+const params = new URLSearchParams(location.search);
+if (params.get('guest') in guests) {
+    $('guest').value = params.get('guest');
+}
 
 if (!sharedMemoryAvailable()) {
     $('nosab').textContent = NO_SAB_MESSAGE;
@@ -16,7 +26,8 @@ if (!sharedMemoryAvailable()) {
     const progress = $('progress');
     const loads = new Map();
     const setState = (s) => {
-        $('state').textContent = s;
+        const st = machine && machine.exitStatus;
+        $('state').textContent = s === 'stopped' && st !== null && st !== undefined ? `stopped (exit ${st})` : s;
         document.documentElement.dataset.state = s;
         $('start').disabled = s === 'loading' || s === 'running';
         $('stop').disabled = s !== 'running';
@@ -27,6 +38,7 @@ if (!sharedMemoryAvailable()) {
     };
     const onProgress = (what, loaded, total) => {
         loads.set(what, [loaded, total || loaded]);
+        window.minimuLoads = loads; // what was loaded, for the browser tests
         let l = 0, t = 0;
         for (const [a, b] of loads.values()) {
             l += a;
@@ -62,7 +74,7 @@ if (!sharedMemoryAvailable()) {
         }
     };
     setState('stopped');
-    if (new URLSearchParams(location.search).has('autostart')) {
+    if (params.has('autostart')) {
         $('start').click();
     }
 }

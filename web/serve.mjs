@@ -2,10 +2,12 @@
 // site on 127.0.0.1 with the headers that make a page cross-origin isolated
 // (needed for SharedArrayBuffer, hence for wasm threads).  No dependencies.
 //
-//   node web/serve.mjs [--root build/web/site] [--port 8080] [--no-coi]
+//   node web/serve.mjs [--root build/web/site] [--port 8080] [--no-coi | --static]
 //
 // --no-coi serves without the isolation headers and without the service-worker
 // shim, to see (and test) the page's message when SharedArrayBuffer is missing.
+// --static serves without the headers but with the shim (coi-sw.js), like static
+// hosting that cannot set headers: the page isolates itself after one reload.
 // --port 0 picks a free port; the first line printed is the URL.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -20,7 +22,8 @@ function opt(name, dflt) {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(opt('--root', path.join(here, '..', 'build', 'web', 'site')));
 const port = Number(opt('--port', '8080'));
-const coi = !args.includes('--no-coi');
+const bare = args.includes('--static');
+const coi = !args.includes('--no-coi') && !bare;
 
 const types = {
     '.html': 'text/html; charset=utf-8',
@@ -46,7 +49,7 @@ const server = http.createServer((req, res) => {
         headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
         headers['Cross-Origin-Resource-Policy'] = 'same-origin';
     }
-    const refused = !file.startsWith(root + path.sep) || (!coi && path.basename(file) === 'coi-sw.js');
+    const refused = !file.startsWith(root + path.sep) || (!coi && !bare && path.basename(file) === 'coi-sw.js');
     fs.stat(file, (err, st) => {
         if (refused || err || !st.isFile()) {
             res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' });
@@ -67,5 +70,7 @@ const server = http.createServer((req, res) => {
 server.listen(port, '127.0.0.1', () => {
     const { port: p } = server.address();
     console.log(`http://127.0.0.1:${p}/`);
-    console.error(`serving ${root}${coi ? '' : ' WITHOUT cross-origin isolation'}`);
+    const how = coi ? '' : bare ? ' without isolation headers (static hosting: the shim isolates)'
+        : ' WITHOUT cross-origin isolation';
+    console.error(`serving ${root}${how}`);
 });

@@ -36,7 +36,9 @@ export async function launchBrowser() {
         executablePath: process.env.MINIMU_CHROMIUM || '/usr/bin/chromium',
         headless: true,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+            '--disable-background-networking', '--disable-component-update', '--disable-sync',
+            // Extra flags for experiments, e.g. MINIMU_CHROMIUM_FLAGS=--js-flags=--no-liftoff
+            ...(process.env.MINIMU_CHROMIUM_FLAGS || '').split(' ').filter(Boolean)],
     });
     return {
         ctx,
