@@ -14,11 +14,17 @@
 #ifndef MINIMU_CMOCKA_WEB_H
 #define MINIMU_CMOCKA_WEB_H
 
-#include <setjmp.h> /* first, so cmocka.c's own include is a no-op */
+#include <emscripten/em_asm.h>
+#include <setjmp.h> /* before cmocka.c's own include, which is then a no-op */
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Expanded inside cmocka.c, where cm_error_message holds the failure. */
+/*
+ * Expanded inside cmocka.c, where cm_error_message holds the failure.  The
+ * test runs in a pthread while node's main thread keeps the runtime alive
+ * (test-main-web.c), so exit() would only record the status and node would
+ * hang until ctest's timeout: end node itself, as test-main-web.c does.
+ */
 #undef setjmp
 #undef longjmp
 #define setjmp(env) 0
@@ -26,7 +32,9 @@
     do {                                                                   \
         fprintf(stderr, "%s[  FAILED  ] (web: ending the test program)\n", \
                 cm_error_message ? cm_error_message : "");                 \
+        fflush(stdout);                                                    \
         fflush(stderr);                                                    \
+        MAIN_THREAD_EM_ASM({ process.exit($0); }, 1);                      \
         exit(1);                                                           \
     } while (0)
 

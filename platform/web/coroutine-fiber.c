@@ -18,6 +18,7 @@
 #include "aio/coroutine-int.h"
 #include "platform.h"
 
+#include <emscripten/em_asm.h>
 #include <emscripten/fiber.h>
 #include <stdlib.h>
 
@@ -36,9 +37,37 @@ typedef struct CoroutineFiber {
 static __thread CoroutineFiber *tls_leader;
 static __thread Coroutine *tls_current;
 
+/*
+ * A fiber's saved state names the function to call to rewind it by a number,
+ * rewind_id, which Emscripten (Asyncify.getCallStackId) hands out per worker,
+ * in the order that worker first unwinds through each export.  A coroutine may
+ * be unwound in one thread and resumed in another (aio_co_schedule into
+ * another context), whose worker may have numbered the exports differently or
+ * not yet at all: the rewind then calls the wrong export, or none ("start is
+ * not a function").  So number every export by its position in the module's
+ * export list, the same in every worker, before this worker's first switch.
+ * Numbers it gave out already stay valid (a pending sleep of the main loop may
+ * hold one): the new ones start above them.  Once per worker, from any thread.
+ */
+static void fiber_number_exports(void)
+{
+    EM_ASM({
+        if (typeof Asyncify == 'undefined' || Asyncify.minimuExportIds) {
+            return;
+        }
+        var names = Object.keys(Module['asm']);
+        for (var i = 0; i < names.length; i++) {
+            Asyncify.callStackNameToId[names[i]] = 0x10000 + i;
+            Asyncify.callStackIdToName[0x10000 + i] = names[i];
+        }
+        Asyncify.minimuExportIds = true;
+    });
+}
+
 static CoroutineFiber *get_leader(void)
 {
     if (!tls_leader) {
+        fiber_number_exports();
         CoroutineFiber *l = calloc(1, sizeof(*l));
         void *as = malloc(LEADER_ASYNCIFY_STACK_SIZE);
         if (!l || !as) {

@@ -12,6 +12,7 @@
 #include "platform.h"
 #include "util/error.h"
 
+#include <emscripten/em_asm.h>
 #include <emscripten/threading.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -47,6 +48,29 @@ typedef struct WebThreadStart {
 } WebThreadStart;
 
 /*
+ * After the first fiber switch in a thread (coroutine-fiber.c), all the rest
+ * of the thread runs inside Emscripten's fiber trampoline (Fibers.trampoline
+ * in library_async.js), a JavaScript loop that sets Fibers.trampolineRunning
+ * while it runs fibers and clears it only when the loop ends normally.  The
+ * thread ends with pthread_exit (below), which leaves through a JavaScript
+ * exception ("unwind") thrown across that loop, so the flag would stay set
+ * in the worker.  Workers are recycled for later threads, and a trampoline
+ * that believes it is already running ignores the next thread's first switch:
+ * that thread's first coroutine never runs and its loop is lost (a recycled
+ * IOThread then looks like a lost wakeup).  Clear it just before leaving:
+ * nothing of this thread runs in the trampoline any more.
+ */
+static void web_thread_leave_fibers(void)
+{
+    EM_ASM({
+        if (typeof Fibers != 'undefined') {
+            Fibers.trampolineRunning = false;
+            Fibers.nextFiber = 0;
+        }
+    });
+}
+
+/*
  * Every thread ends with pthread_exit rather than by returning: a thread
  * whose stack was unwound and rewound by a fiber switch (a coroutine ran in
  * it) never completes a plain return to the worker's JavaScript, so its
@@ -56,7 +80,9 @@ static void *web_thread_start(void *opaque)
 {
     WebThreadStart start = *(WebThreadStart *)opaque;
     free(opaque);
-    pthread_exit(start.fn(start.arg));
+    void *ret = start.fn(start.arg);
+    web_thread_leave_fibers();
+    pthread_exit(ret);
 }
 
 int qemu_thread_create(QemuThread *t, const char *name, void *(*fn)(void *), void *arg)
