@@ -76,14 +76,14 @@ typedef enum { RISCV_EXIT_BUDGET, RISCV_EXIT_WFI, RISCV_EXIT_KICK } RISCVExit;
  * stopped.  WFI returns RISCV_EXIT_WFI (pc already past the wfi) when no
  * interrupt is pending-and-enabled (mip & mie == 0); the caller sleeps until
  * riscv_cpu_has_work().  No locks held by the caller; MMIO takes the BQL inside
- * address_space_ld/st.  Interrupts are checked at block boundaries (at most a
- * few dozen instructions apart, and after every CSR write / xRET).
+ * address_space_ld/st.  Interrupts are checked between slices (at most about
+ * a thousand instructions apart, exec.c), and after every CSR write / xRET.
  */
 RISCVExit riscv_cpu_run(RISCVCPU *cpu, int64_t budget);
 
 /*
  * Set (@level true) or clear bits of mip from any thread (atomic); a running
- * riscv_cpu_run() notices at its next block boundary.  MIP_SEIP here is the
+ * riscv_cpu_run() notices at its next slice boundary.  MIP_SEIP here is the
  * device (PLIC) level, kept apart from the software-written SEIP bit: the
  * guest sees the OR of both.
  */
