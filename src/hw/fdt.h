@@ -84,4 +84,43 @@ void fdt_prop_phandle(Fdt *f, uint32_t phandle);
  */
 int fdt_finish(Fdt *f, void **blob, size_t *size);
 
+/*
+ * Editing an existing blob (fdt-edit.c): what a board does with a user's
+ * -dtb file, where QEMU loads the file and then sets the /chosen properties
+ * it would have put in its own tree.
+ */
+
+/* One property to set: @len bytes at @data, already big-endian where that matters. */
+typedef struct FdtProp {
+    const char *name;
+    const void *data;
+    size_t len;
+} FdtProp;
+
+/*
+ * Check that @blob (@size bytes as read from a file; may exceed the header's
+ * totalsize, never be short of it) is a well-formed flattened device tree,
+ * version 16 or later, and return in *out a new malloc'd version-17 blob of
+ * *out_size bytes (the caller frees it) that is the same tree with @props set
+ * in /chosen:
+ *  - a property of /chosen with one of these names gets the new value in
+ *    place (later duplicates are dropped); the others are added first in the
+ *    node, in @props order (where libfdt's setprop would put them);
+ *  - with @n > 0 and no /chosen (libfdt's lookup: "chosen" or "chosen@..."),
+ *    one is created as the root's first child;
+ *  - everything else (reservation map, boot_cpuid_phys, other nodes,
+ *    properties and NOPs) is copied unchanged; the result is packed (no free
+ *    space) and grows or shrinks by exactly what changed.
+ * With @n == 0 the blob is only validated and copied.
+ *
+ * Returns 0; -EINVAL when @blob is malformed (bad magic or version, offsets
+ * or sizes outside the blob or misaligned, truncated, unterminated names, a
+ * name offset beyond the strings block, unbalanced nodes, unknown tokens) or
+ * the result would exceed 4 GiB; -ENOMEM.  On failure one error_report() line
+ * "@what: <problem>" is printed and *out is NULL.  Pure function of its
+ * arguments: any thread.
+ */
+int fdt_set_chosen(const void *blob, size_t size, const FdtProp *props, size_t n, const char *what,
+                   void **out, size_t *out_size);
+
 #endif

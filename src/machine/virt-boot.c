@@ -4,6 +4,8 @@
  */
 #include "machine/virt.h"
 
+#include "hw/fdt.h"
+
 #include "util/error.h"
 
 #include <stdio.h>
@@ -67,6 +69,48 @@ static int write_reset_vector(VirtMachine *m, uint64_t start)
     return 0;
 }
 
+/*
+ * As QEMU does with -dtb: the user's tree is used, but /chosen gets what the
+ * generated tree would have there from the command line -- bootargs from
+ * -append (when not empty) and the initrd's place -- replacing values of the
+ * same name.  stdout-path is left alone, as QEMU does.  The initrd cells are
+ * 64-bit, as in our generated tree.  Both validates the file and fills
+ * m->fdt/m->fdt_size; -1 after one error line.
+ */
+static int patch_user_dtb(VirtMachine *m, const uint8_t *data, size_t size)
+{
+    uint8_t start[8], end[8];
+    FdtProp props[3];
+    size_t n = 0;
+
+    for (int i = 0; i < 8; i++) {
+        start[i] = (uint8_t)(m->initrd_start >> (56 - 8 * i));
+        end[i] = (uint8_t)(m->initrd_end >> (56 - 8 * i));
+    }
+    if (m->initrd_end > m->initrd_start) {
+        props[n++] = (FdtProp){"linux,initrd-end", end, sizeof(end)};
+        props[n++] = (FdtProp){"linux,initrd-start", start, sizeof(start)};
+    }
+    if (m->cfg.append && *m->cfg.append) {
+        props[n++] = (FdtProp){"bootargs", m->cfg.append, strlen(m->cfg.append) + 1};
+    }
+    size_t what_len = strlen(m->cfg.dtb) + sizeof("-dtb: ''");
+    char *what = malloc(what_len);
+    if (!what) {
+        error_report("-dtb: out of memory");
+        return -1;
+    }
+    snprintf(what, what_len, "-dtb: '%s'", m->cfg.dtb);
+    void *blob;
+    int r = fdt_set_chosen(data, size, props, n, what, &blob, &m->fdt_size);
+    free(what);
+    if (r < 0) {
+        return -1;
+    }
+    m->fdt = blob;
+    return 0;
+}
+
 static int load_dtb(VirtMachine *m, const LoaderRam *ram)
 {
     free(m->fdt);
@@ -77,13 +121,11 @@ static int load_dtb(VirtMachine *m, const LoaderRam *ram)
         if (loader_read_file("-dtb", m->cfg.dtb, &data, &size) < 0) {
             return -1;
         }
-        if (size < 40 || data[0] != 0xd0 || data[1] != 0x0d || data[2] != 0xfe || data[3] != 0xed) {
-            error_report("-dtb: '%s' is not a flattened device tree", m->cfg.dtb);
-            free(data);
+        int r = patch_user_dtb(m, data, size);
+        free(data);
+        if (r < 0) {
             return -1;
         }
-        m->fdt = data;
-        m->fdt_size = size;
     } else if (virt_fdt_build(m, &m->fdt, &m->fdt_size) < 0) {
         return -1;
     }

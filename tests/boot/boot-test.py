@@ -9,9 +9,11 @@
   boot-test.py MINIMU finisher                  bare-metal guests (-bios none): UART output, test
                                                 finisher pass -> 0, fail code N -> N, ELF -kernel
   boot-test.py MINIMU errors                    bad command lines: exit 1 with one stderr line
+  boot-test.py MINIMU dtb                       -dtb FILE gets /chosen set from -append/-initrd
+                                                (dumpdtb and guest memory); bad DTBs rejected
 
 Exit status 0 on success, 1 on failure, 77 (ctest SKIP_RETURN_CODE) if the
-Debian firmware images are not installed.
+Debian firmware images (or, for dtb, dtc) are not installed.
 """
 import os
 import re
@@ -356,6 +358,123 @@ def errors(minimu):
     return 0
 
 
+def _lbu(rd, rs1, imm):
+    return ((imm & 0xfff) << 20) | (rs1 << 15) | (4 << 12) | (rd << 7) | 0x03
+
+
+def _bne(rs1, rs2, off):
+    o = off & 0x1fff
+    return (((o >> 12) & 1) << 31) | (((o >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | \
+        (1 << 12) | (((o >> 1) & 0xf) << 8) | (((o >> 11) & 1) << 7) | 0x63
+
+
+def dtb_dumper(nbytes):
+    """Copy @nbytes from the device tree (a1 at entry) to the UART, then pass the finisher."""
+    t0, t1, t2, a1 = 5, 6, 7, 11
+    hi, lo = (nbytes + 0x800) >> 12, nbytes & 0xfff
+    lo = lo - 0x1000 if lo >= 0x800 else lo
+    insns = [
+        _lui(t0, 0x10000),
+        _lui(t2, hi & 0xfffff), _addi(t2, t2, lo),
+        _lbu(t1, a1, 0), _sb(t1, t0, 0), _addi(a1, a1, 1), _addi(t2, t2, -1),
+        _bne(t2, 0, -16),
+        _lui(t0, 0x100), _lui(t1, 0x5), _addi(t1, t1, 0x555), _sw(t1, t0, 0),
+        J_SELF,
+    ]
+    return struct.pack("<%dI" % len(insns), *insns)
+
+
+def dtc(args, data=None):
+    p = subprocess.run(["dtc", "-q"] + args, input=data, capture_output=True, timeout=60)
+    if p.returncode != 0:
+        fail(f"dtc {args}: {p.stderr!r}")
+    return p.stdout
+
+
+DTB_WITH_CHOSEN = b"""/dts-v1/;
+/ {
+    #address-cells = <2>;
+    #size-cells = <2>;
+    compatible = "test";
+    chosen {
+        bootargs = "old";
+        foo = "bar";
+    };
+    memory@80000000 {
+        device_type = "memory";
+        reg = <0x0 0x80000000 0x0 0x8000000>;
+    };
+};
+"""
+
+
+def dtb(minimu):
+    """-dtb FILE: /chosen gets bootargs and the initrd, as QEMU does; dumpdtb shows the result."""
+    try:
+        subprocess.run(["dtc", "--version"], capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        print("SKIP: dtc not installed")
+        return SKIP
+    with tempfile.TemporaryDirectory() as d:
+        kernel, initrd = os.path.join(d, "k.bin"), os.path.join(d, "initrd")
+        with open(kernel, "wb") as f:
+            f.write(bare_metal(0x5555))
+        with open(initrd, "wb") as f:
+            f.write(b"initrd-data\n")  # 12 bytes
+        boot = ["-bios", "none", "-m", "128M", "-kernel", kernel, "-initrd", initrd,
+                "-append", "x=y"]
+        for name, src in (("chosen", DTB_WITH_CHOSEN),
+                          ("no-chosen", DTB_WITH_CHOSEN.replace(
+                              b'chosen {\n        bootargs = "old";\n        foo = "bar";\n'
+                              b'    };\n', b""))):
+            in_dtb, out_dtb = os.path.join(d, name + ".dtb"), os.path.join(d, name + "-out.dtb")
+            dtc(["-I", "dts", "-O", "dtb", "-o", in_dtb], src)
+            p = subprocess.run([minimu, "-M", "virt,dumpdtb=" + out_dtb, "-dtb", in_dtb] + boot,
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+            if p.returncode != 0 or p.stderr:
+                fail(f"{name}: dumpdtb exit {p.returncode}, stderr {p.stderr!r}")
+            dts = dtc(["-I", "dtb", "-O", "dts", out_dtb]).decode()
+            want = ['bootargs = "x=y";', "linux,initrd-start = <0x00 0x84000000>;",
+                    "linux,initrd-end = <0x00 0x8400000c>;", 'reg = <0x00 0x80000000 0x00 '
+                    '0x8000000>;', 'compatible = "test";']
+            if name == "chosen":
+                want.append('foo = "bar";')
+            for line in want:
+                if line not in dts:
+                    fail(f"{name}: {line!r} missing from the dumped tree:\n{dts}")
+            if "old" in dts or "stdout-path" in dts:
+                fail(f"{name}: stale bootargs or an added stdout-path:\n{dts}")
+            print(f"ok: {name}: dumped tree has the patched /chosen")
+
+            # The guest gets the same bytes at a1.
+            with open(out_dtb, "rb") as f:
+                dumped = f.read()
+            with open(kernel, "wb") as f:
+                f.write(dtb_dumper(len(dumped)))
+            p = subprocess.run([minimu, "-dtb", in_dtb] + boot, stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=60)
+            with open(kernel, "wb") as f:
+                f.write(bare_metal(0x5555))
+            if p.returncode != 0 or p.stdout != dumped:
+                fail(f"{name}: guest saw {len(p.stdout)} bytes, dumped {len(dumped)}, exit "
+                     f"{p.returncode}, stderr {p.stderr!r}")
+            print(f"ok: {name}: the guest reads the dumped tree at a1")
+
+        # Malformed files: one error line, exit 1.
+        with open(os.path.join(d, "chosen.dtb"), "rb") as f:
+            good = f.read()
+        bad = os.path.join(d, "bad.dtb")
+        for what, data in (("truncated", good[:len(good) - 1]),
+                           ("bad magic", b"\0" + good[1:]),
+                           ("strings block", good[:12] + struct.pack(">I", 0xfffffff0) +
+                            good[16:])):
+            with open(bad, "wb") as f:
+                f.write(data)
+            run_error(minimu, ["-dtb", bad] + boot, what)
+    print("PASS: dtb")
+    return 0
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -365,6 +484,8 @@ def main():
         return boot_uboot(minimu, mode)
     if mode == "errors":
         return errors(minimu)
+    if mode == "dtb":
+        return dtb(minimu)
     if mode == "uboot-reset":
         return uboot_reset(minimu)
     if mode == "sigterm":
