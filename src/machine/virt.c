@@ -18,6 +18,13 @@ static void hart_set_irq(void *opaque, int n, int level)
     }
 }
 
+/* The hart's own stimecmp timer (Sstc) raised STIP: wake the hart if it sleeps in WFI. */
+static void hart_stimer_wake(void *opaque)
+{
+    VirtHart *h = opaque;
+    vcpu_wake(&h->vcpu);
+}
+
 /* ---- UART <-> chardev glue --------------------------------------------------------------- */
 
 static void uart_tx(void *opaque, const uint8_t *buf, size_t len)
@@ -151,8 +158,15 @@ VirtMachine *virt_new(const VirtConfig *cfg, MainLoop *ml)
 
     for (int i = 0; i < m->cfg.smp; i++) {
         VirtHart *h = &m->harts[i];
-        RISCVCPUConfig cc = {
-            .hartid = i, .as = &m->as, .get_time = aclint_get_mtime, .time_opaque = m->clint};
+        /* stimecmp compares with the CLINT's mtime, so its timer ticks on the same clock. */
+        RISCVCPUConfig cc = {.hartid = i,
+                             .as = &m->as,
+                             .get_time = aclint_get_mtime,
+                             .time_opaque = m->clint,
+                             .timer_ctx = m->ctx,
+                             .timebase_freq = ACLINT_TIMEBASE_FREQ,
+                             .wake = hart_stimer_wake,
+                             .wake_opaque = h};
         h->m = m;
         h->cpu = riscv_cpu_new(&cc);
         if (!h->cpu) {

@@ -18,167 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpu/riscv/cpu.h"
 #include "platform.h"
-#include "test-riscv-asm.h"
 #include "test-riscv-board.h"
-
-#define RAM_BASE  0x80000000ULL
-#define RAM_SIZE  (16 * 1024 * 1024)
-#define FIN_BASE  0x100000ULL
-#define HANDLER   (RAM_BASE + 0x800)
-#define SHANDLER  (RAM_BASE + 0x900)
-#define DATA      (RAM_BASE + 0x100000)
-#define MSTATUS   0x300
-#define MEDELEG   0x302
-#define MIE       0x304
-#define MTVEC     0x305
-#define MSCRATCH  0x340
-#define MEPC      0x341
-#define STVEC     0x105
-#define SATP      0x180
-#define CAUSE_IRQ (1ULL << 63)
-
-typedef struct T {
-    AddressSpace as;
-    MemoryRegion ram, fin;
-    RISCVCPU *cpu;
-    uint64_t pos; /* where emit() writes next */
-    bool done;
-} T;
-
-static uint64_t fin_read(void *opaque, hwaddr addr, unsigned size)
-{
-    return 0;
-}
-
-static void fin_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
-{
-    T *t = opaque;
-    t->done = true;
-    riscv_cpu_kick(t->cpu);
-}
-
-static const MemoryRegionOps fin_ops = {
-    .read = fin_read, .write = fin_write, .min_access_size = 1, .max_access_size = 8};
-
-static uint8_t *host(T *t, uint64_t gpa)
-{
-    return t->ram.ram + (gpa - RAM_BASE);
-}
-
-static void emit(T *t, uint32_t insn)
-{
-    memcpy(host(t, t->pos), &insn, 4);
-    t->pos += 4;
-}
-
-static void emit16(T *t, uint16_t insn)
-{
-    memcpy(host(t, t->pos), &insn, 2);
-    t->pos += 2;
-}
-
-static void li(T *t, int rd, uint64_t v)
-{
-    int64_t s = (int64_t)v;
-    int64_t lo = (int64_t)((uint64_t)s << 52) >> 52;
-    if (s >= -2048 && s < 2048) {
-        emit(t, ADDI(rd, 0, (int32_t)s));
-    } else if (s == (int32_t)s && (s - lo) == (int32_t)(s - lo)) {
-        emit(t, LUI(rd, ((uint32_t)(s - lo) >> 12) & 0xfffff));
-        if (lo) {
-            emit(t, ADDIW(rd, rd, (int32_t)lo));
-        }
-    } else {
-        li(t, rd, (uint64_t)((s - lo) >> 12));
-        emit(t, SLLI(rd, rd, 12));
-        if (lo) {
-            emit(t, ADDI(rd, rd, (int32_t)lo));
-        }
-    }
-}
-
-static void finish(T *t)
-{
-    emit(t, LUI(31, FIN_BASE >> 12));
-    emit(t, SW(0, 31, 0));
-    emit(t, JAL(0, 0));
-}
-
-static int setup(void **state)
-{
-    T *t = calloc(1, sizeof(*t));
-    address_space_init(&t->as, "test");
-    assert_int_equal(memory_region_init_ram(&t->ram, "ram", RAM_SIZE), 0);
-    memory_region_init_io(&t->fin, "finisher", &fin_ops, t, 0x1000);
-    t->fin.lockless = true;
-    assert_int_equal(address_space_map_region(&t->as, RAM_BASE, &t->ram), 0);
-    assert_int_equal(address_space_map_region(&t->as, FIN_BASE, &t->fin), 0);
-    RISCVCPUConfig cfg = {.hartid = 0, .as = &t->as};
-    t->cpu = riscv_cpu_new(&cfg);
-    assert_non_null(t->cpu);
-    riscv_cpu_reset(t->cpu, RAM_BASE);
-    /* Standard trap handlers: cause/tval/epc into x28..x30, then finish. */
-    t->pos = HANDLER;
-    emit(t, CSRR(28, 0x342));
-    emit(t, CSRR(29, 0x343));
-    emit(t, CSRR(30, 0x341));
-    finish(t);
-    t->pos = SHANDLER;
-    emit(t, CSRR(28, 0x142));
-    emit(t, CSRR(29, 0x143));
-    emit(t, CSRR(30, 0x141));
-    finish(t);
-    riscv_cpu_write_csr(t->cpu, MTVEC, HANDLER);
-    riscv_cpu_set_reg(t->cpu, 28, 0xdead);
-    t->pos = RAM_BASE;
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    T *t = *state;
-    riscv_cpu_free(t->cpu);
-    address_space_destroy(&t->as);
-    memory_region_destroy(&t->ram);
-    free(t);
-    return 0;
-}
-
-static RISCVExit run(T *t)
-{
-    RISCVExit r = RISCV_EXIT_BUDGET;
-    for (int i = 0; i < 100 && !t->done; i++) {
-        r = riscv_cpu_run(t->cpu, 100000);
-        if (r == RISCV_EXIT_WFI) {
-            break;
-        }
-    }
-    return r;
-}
-
-static uint64_t X(T *t, int r)
-{
-    return riscv_cpu_get_reg(t->cpu, r);
-}
-
-static uint64_t csr(T *t, int n)
-{
-    uint64_t v = 0;
-    assert_true(riscv_cpu_read_csr(t->cpu, n, &v));
-    return v;
-}
-
-static void run_ok(T *t)
-{
-    run(t);
-    assert_true(t->done);
-    assert_int_equal(X(t, 28), 0xdead); /* no trap */
-}
-
+#include "test-riscv-fixture.h"
 static void test_arith(void **state)
 {
     T *t = *state;
@@ -888,6 +733,8 @@ static void test_seip_rmw(void **state)
     riscv_cpu_write_csr(t->cpu, 0x344, 0);
     assert_int_equal(csr(t, 0x344) & 0x200, 0);
 }
+
+/* ---- Sstc --------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {

@@ -23,8 +23,14 @@ RISCVCPU *riscv_cpu_new(const RISCVCPUConfig *cfg)
     cpu->hartid = cfg->hartid;
     cpu->get_time = cfg->get_time;
     cpu->time_opaque = cfg->time_opaque;
+    if (!riscv__timer_init(cpu, cfg)) {
+        riscv__block_cache_destroy(&cpu->blocks);
+        free(cpu);
+        return NULL;
+    }
+    /* Multi-letter extensions: Z* first, then S*, as the ISA naming rules order them. */
     snprintf(cpu->isa_string, sizeof(cpu->isa_string),
-             "rv64imafdc_zicntr_zicsr_zifencei_zba_zbb_zbs");
+             "rv64imafdc_zicntr_zicsr_zifencei_zba_zbb_zbs%s", cpu->stimer ? "_sstc" : "");
     riscv_cpu_reset(cpu, 0);
     return cpu;
 }
@@ -34,12 +40,16 @@ void riscv_cpu_free(RISCVCPU *cpu)
     if (!cpu) {
         return;
     }
+    riscv__timer_free(cpu);
     riscv__block_cache_destroy(&cpu->blocks);
     free(cpu);
 }
 
 void riscv_cpu_reset(RISCVCPU *cpu, uint64_t pc)
 {
+    /* menvcfg (STCE) and stimecmp first, under the timer's lock: once STCE is 0 the
+     * stimer callback leaves STIP alone, so the mip reset below sticks. */
+    riscv__timer_reset(cpu);
     memset(cpu->x, 0, sizeof(cpu->x));
     memset(&cpu->fp, 0, sizeof(cpu->fp));
     cpu->pc = pc;
@@ -52,7 +62,7 @@ void riscv_cpu_reset(RISCVCPU *cpu, uint64_t pc)
     cpu->mtvec = cpu->mepc = cpu->mcause = cpu->mtval = cpu->mscratch = 0;
     cpu->stvec = cpu->sepc = cpu->scause = cpu->stval = cpu->sscratch = cpu->satp = 0;
     cpu->mcounteren = cpu->scounteren = cpu->mcountinhibit = 0;
-    cpu->menvcfg = cpu->senvcfg = cpu->mseccfg = 0;
+    cpu->senvcfg = cpu->mseccfg = 0;
     memset(cpu->pmpcfg, 0, sizeof(cpu->pmpcfg));
     memset(cpu->pmpaddr, 0, sizeof(cpu->pmpaddr));
     cpu->cycle_offset = cpu->instret_offset = 0;

@@ -1,6 +1,7 @@
 /*
  * cpu.h - the RISC-V RV64 interpreter vCPU (RV64IMAFDC, Zicsr, Zifencei,
- * Zicntr, Zba/Zbb/Zbs; privileged spec 1.12 with M/S/U and Sv39/Sv48).
+ * Zicntr, Zba/Zbb/Zbs; privileged spec 1.12 with M/S/U and Sv39/Sv48; Sstc
+ * when the board gives the hart a timer context).
  *
  * One RISCVCPU is one hart.  It is owned by one vCPU thread: every function
  * here must be called from that thread, except the ones marked "any thread"
@@ -16,7 +17,8 @@
  * invalidation), decode.c (raw bits -> pre-decoded op; the block cache), rvc.c (RVC
  * expansion), mmu.c (Sv39/Sv48 walk with A/D updates, software-TLB slow paths,
  * misaligned and MMIO accesses), csr.c, trap.c, exec-ext.c (M, Zba/Zbb/Zbs),
- * exec-mem.c (A; F/D loads and stores; the FP arithmetic is fpu.c).
+ * exec-mem.c (A; F/D loads and stores; the FP arithmetic is fpu.c), time.c
+ * (Sstc: stimecmp and its timer).
  */
 #ifndef MINIMU_CPU_RISCV_CPU_H
 #define MINIMU_CPU_RISCV_CPU_H
@@ -25,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "aio/aio.h"
 #include "mem/memory.h"
 
 typedef struct RISCVCPU RISCVCPU;
@@ -34,6 +37,18 @@ typedef struct RISCVCPUConfig {
     AddressSpace *as;                   /* system memory */
     uint64_t (*get_time)(void *opaque); /* the `time` CSR (CLINT mtime, 10 MHz); may be NULL */
     void *time_opaque;
+    /*
+     * Sstc (stimecmp).  Offered when @timer_ctx, @get_time and @timebase_freq are all set:
+     * the hart then arms a timer in @timer_ctx on its VIRTUAL clock for the moment `time`
+     * (ticking at @timebase_freq Hz on that clock, as the CLINT's mtime does) reaches
+     * stimecmp, and nothing polls.  When that timer raises STIP it calls @wake(@wake_opaque)
+     * in @timer_ctx's home thread, after riscv_cpu_set_mip, so the board can end a WFI
+     * sleep (vcpu_wake).  Otherwise stimecmp does not exist and menvcfg.STCE reads 0.
+     */
+    AioContext *timer_ctx;
+    uint64_t timebase_freq;
+    void (*wake)(void *opaque);
+    void *wake_opaque;
 } RISCVCPUConfig;
 
 /* Bits of mip / mie. */
@@ -94,7 +109,7 @@ void riscv_cpu_kick(RISCVCPU *cpu);
 bool riscv_cpu_has_work(RISCVCPU *cpu);
 /* Any thread: instructions retired so far (updated when riscv_cpu_run returns). */
 uint64_t riscv_cpu_insn_count(RISCVCPU *cpu);
-/* "rv64imafdc_zicsr_zifencei_zicntr_zba_zbb_zbs", for the device tree. */
+/* "rv64imafdc_zicntr_zicsr_zifencei_zba_zbb_zbs" (+ "_sstc" when offered), for the device tree. */
 const char *riscv_cpu_isa_string(RISCVCPU *cpu);
 /* "sv48" or "sv39": the largest MMU mode (device tree mmu-type is "riscv,<this>"). */
 const char *riscv_cpu_mmu_type(RISCVCPU *cpu);

@@ -18,6 +18,7 @@ enum {
     CSR_SCAUSE = 0x142,
     CSR_STVAL = 0x143,
     CSR_SIP = 0x144,
+    CSR_STIMECMP = 0x14d,
     CSR_SATP = 0x180,
     CSR_MSTATUS = 0x300,
     CSR_MISA = 0x301,
@@ -66,6 +67,9 @@ enum {
 
 static uint64_t read_mip(RISCVCPU *cpu)
 {
+    if (riscv__stce(cpu)) {
+        riscv__timer_sync_stip(cpu);
+    }
     return qatomic_read(&cpu->mip) | (cpu->mip_seip_sw ? MIP_SEIP : 0);
 }
 
@@ -92,6 +96,12 @@ static bool csr_read(RISCVCPU *cpu, int csr, uint64_t *val)
     case CSR_STVAL: v = cpu->stval; break;
     case CSR_SIP: v = read_mip(cpu) & cpu->mideleg; break;
     case CSR_SATP: v = cpu->satp; break;
+    case CSR_STIMECMP:
+        if (!cpu->stimer) {
+            return false;
+        }
+        v = cpu->stimecmp;
+        break;
     case CSR_MSTATUS: v = cpu->mstatus; break;
     case CSR_MISA: v = cpu->misa; break;
     case CSR_MEDELEG: v = cpu->medeleg; break;
@@ -193,6 +203,12 @@ static bool csr_write(RISCVCPU *cpu, int csr, uint64_t v)
             }
         }
         break;
+    case CSR_STIMECMP:
+        if (!cpu->stimer) {
+            return false;
+        }
+        riscv__timer_write_timecmp(cpu, v);
+        break;
     case CSR_SATP: {
         uint64_t mode = v >> 60;
         if (mode != 0 && mode != 8 && mode != 9) {
@@ -209,14 +225,15 @@ static bool csr_write(RISCVCPU *cpu, int csr, uint64_t v)
     case CSR_MIE: qatomic_set(&cpu->mie, v & (S_INTS | M_INTS)); break;
     case CSR_MTVEC: cpu->mtvec = (v & 3) >= 2 ? v & ~3ULL : v; break;
     case CSR_MCOUNTEREN: cpu->mcounteren = v & 0xffffffffULL; break;
-    case CSR_MENVCFG: cpu->menvcfg = v & 1; break;
+    case CSR_MENVCFG: riscv__write_menvcfg(cpu, v); break;
     case CSR_MCOUNTINHIBIT: cpu->mcountinhibit = v & 0xfffffffdULL; break;
     case CSR_MSCRATCH: cpu->mscratch = v; break;
     case CSR_MEPC: cpu->mepc = v & ~1ULL; break;
     case CSR_MCAUSE: cpu->mcause = v; break;
     case CSR_MTVAL: cpu->mtval = v; break;
     case CSR_MIP: {
-        uint64_t m = MIP_SSIP | MIP_STIP;
+        /* With Sstc enabled, STIP is stimecmp's comparator: read-only here. */
+        uint64_t m = riscv__stce(cpu) ? MIP_SSIP : MIP_SSIP | MIP_STIP;
         qatomic_fetch_or(&cpu->mip, v & m);
         qatomic_fetch_and(&cpu->mip, v | ~m);
         qatomic_set(&cpu->mip_seip_sw, (v & MIP_SEIP) ? 1 : 0);
@@ -257,6 +274,10 @@ static bool csr_allowed(RISCVCPU *cpu, int csr, bool write)
     }
     if (csr == CSR_SATP && cpu->priv == PRV_S && (cpu->mstatus & MSTATUS_TVM)) {
         return false;
+    }
+    if (csr == CSR_STIMECMP && cpu->priv < PRV_M &&
+        (!(cpu->mcounteren & COUNTEREN_TM) || !riscv__stce(cpu))) {
+        return false; /* Sstc: below M, needs both mcounteren.TM and menvcfg.STCE */
     }
     if (csr >= CSR_CYCLE && csr <= CSR_HPMCOUNTER31 && cpu->priv < PRV_M) {
         uint64_t bit = 1ULL << (csr - CSR_CYCLE);

@@ -12,6 +12,7 @@
 #include "cpu/riscv/cpu.h"
 #include "cpu/riscv/decode.h"
 #include "cpu/riscv/fpu.h"
+#include "platform.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -63,6 +64,13 @@ enum {
     (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_UBE | MSTATUS_SPP | MSTATUS_VS | MSTATUS_FS | \
      MSTATUS_XS | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_UXL | MSTATUS_SD)
 
+/* menvcfg bits. */
+#define MENVCFG_FIOM (1ULL << 0)
+#define MENVCFG_STCE (1ULL << 63) /* Sstc: stimecmp drives STIP, S-mode may access stimecmp */
+
+/* mcounteren / scounteren bits. */
+#define COUNTEREN_TM (1ULL << 1)
+
 #define S_INTS (MIP_SSIP | MIP_STIP | MIP_SEIP)
 #define M_INTS (MIP_MSIP | MIP_MTIP | MIP_MEIP)
 
@@ -108,6 +116,20 @@ struct RISCVCPU {
     uint64_t pmpcfg[16];
     uint64_t pmpaddr[64];
     int64_t cycle_offset, instret_offset;
+
+    /*
+     * Sstc (time.c).  stimer is NULL when the hart does not offer it.  menvcfg,
+     * stimecmp and the timer-driven STIP bit are changed under stimer_lock (a
+     * leaf lock) by the vCPU thread and by the timer callback in the timer
+     * context's home thread; the vCPU thread may read them without it.
+     */
+    QEMUTimer *stimer;
+    QEMUClocks *clocks;
+    QemuMutex stimer_lock;
+    uint64_t stimecmp;
+    uint64_t timebase_freq;
+    void (*wake)(void *opaque);
+    void *wake_opaque;
 
     uint64_t load_res; /* LR reservation address, or ~0 */
     uint64_t load_val;
@@ -205,6 +227,23 @@ static inline bool riscv__fs_on(RISCVCPU *cpu)
 static inline void riscv__fs_dirty(RISCVCPU *cpu)
 {
     cpu->mstatus |= MSTATUS_FS_DIRTY | MSTATUS_SD;
+}
+
+/* ---- time.c (Sstc) ------------------------------------------------------------------- */
+/* Create the stimer if @cfg offers Sstc (false on OOM); riscv__timer_free undoes it. */
+bool riscv__timer_init(RISCVCPU *cpu, const RISCVCPUConfig *cfg);
+void riscv__timer_free(RISCVCPU *cpu);
+/* Reset values: menvcfg = 0 (STCE off), stimecmp = UINT64_MAX, timer disarmed. */
+void riscv__timer_reset(RISCVCPU *cpu);
+/* Write menvcfg; an STCE change re-evaluates STIP and the timer. */
+void riscv__write_menvcfg(RISCVCPU *cpu, uint64_t val);
+/* Write stimecmp (QEMU's riscv_timer_write_timecmp): STIP and the timer follow. */
+void riscv__timer_write_timecmp(RISCVCPU *cpu, uint64_t val);
+/* With STCE set, bring STIP up to date with `time` before a read of mip/sip. */
+void riscv__timer_sync_stip(RISCVCPU *cpu);
+static inline bool riscv__stce(RISCVCPU *cpu)
+{
+    return (cpu->menvcfg & MENVCFG_STCE) != 0;
 }
 
 /* ---- mmu.c ---------------------------------------------------------------------------- */
