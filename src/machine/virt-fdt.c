@@ -150,7 +150,7 @@ int virt_fdt_build(VirtMachine *m, void **blob, size_t *size)
         fdt_prop_u64(f, "linux,initrd-end", m->initrd_end);
         fdt_prop_u64(f, "linux,initrd-start", m->initrd_start);
     }
-    if (m->cfg.append) {
+    if (m->cfg.append && *m->cfg.append) { /* QEMU sets no bootargs for -append "" */
         fdt_prop_string(f, "bootargs", m->cfg.append);
     }
     snprintf(name, sizeof(name), "/soc/serial@%x", VIRT_UART0_BASE);
