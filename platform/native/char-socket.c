@@ -3,6 +3,9 @@
  * "-chardev socket"), on libuv.
  *
  * A server listens and serves one client at a time; a client connects once.
+ * Opening never blocks: the wait for a server's first client (QEMU's default,
+ * wait=on) is done by qemu_chr_new() in chardev/char.c, which runs the main
+ * loop until this backend reports CHR_EVENT_OPENED.
  * libuv handles may only be touched in the main loop thread, but guest output
  * arrives in vCPU threads (under the BQL), so writes are appended to an
  * output buffer and flushed by a BH in the main context.  Input is read in the
@@ -166,13 +169,24 @@ static void socket_accept_input(Chardev *chr)
     qemu_bh_schedule(s->accept_bh);
 }
 
+/*
+ * libuv runs connection callbacks in its poll phase, without the BQL (some
+ * in its pending phase, with it); the frontend's event handler needs it.
+ */
 static void socket_new_client(SocketChardev *s, uv_tcp_t *c)
 {
+    bool locked = bql_locked();
+    if (!locked) {
+        bql_lock();
+    }
     s->client = c;
     c->data = s;
     uv_tcp_nodelay(c, 1);
     qemu_chr_be_event(s->chr, CHR_EVENT_OPENED);
     socket_pump(s);
+    if (!locked) {
+        bql_unlock();
+    }
 }
 
 static void socket_connection_cb(uv_stream_t *server, int status)
@@ -216,6 +230,11 @@ static void socket_close(Chardev *chr)
     qemu_bh_delete(s->flush_bh);
     qemu_bh_delete(s->accept_bh);
     if (s->client) {
+        /* The guest's last words (e.g. before the finisher ended the run) were not flushed yet. */
+        if (s->out_len) {
+            uv_buf_t b = uv_buf_init((char *)s->out, (unsigned)s->out_len);
+            uv_try_write((uv_stream_t *)s->client, &b, 1);
+        }
         uv_close((uv_handle_t *)s->client, socket_client_closed);
         s->client = NULL;
     }

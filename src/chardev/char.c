@@ -86,6 +86,78 @@ static bool parse_port(const char *s, int *port)
     return true;
 }
 
+/*
+ * A boolean option: absent gives @def, "on/yes/true" (or the bare key) true,
+ * "off/no/false" false; anything else is an error (-1).
+ */
+static int opt_bool(const char *spec, const char *key, const char *v, bool def)
+{
+    if (!v) {
+        return def;
+    }
+    if (opt_is_on(v)) {
+        return 1;
+    }
+    if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0 || strcmp(v, "false") == 0) {
+        return 0;
+    }
+    error_report("chardev: '%s': %s expects 'on' or 'off'", spec, key);
+    return -1;
+}
+
+/*
+ * QEMU's tcp_chr_wait_connected(): a listening socket with wait=on (the
+ * default) holds startup until its first client connects, so the guest's
+ * first output is not lost.  This runs the main loop rather than blocking in
+ * accept(): SIGINT/SIGTERM (main-loop handlers) keep working and end the
+ * wait, C-a x on a stdio chardev opened earlier still quits, and nothing
+ * spins.  The machine does not exist yet, so no vCPU can run meanwhile.
+ * Returns false if the main loop was asked to quit instead.
+ */
+static bool chr_wait_connected(Chardev *chr, const char *host, int port)
+{
+    bool v6 = strchr(host, ':') != NULL;
+    fprintf(stderr,
+            "minimu: info: waiting for connection on: disconnected:tcp:%s%s%s:%d,server=on\n",
+            v6 ? "[" : "", host, v6 ? "]" : "", port);
+    fflush(stderr);
+    while (!chr->be_open) {
+        if (main_loop_should_exit(chr->ml, NULL)) {
+            return false;
+        }
+        main_loop_wait(chr->ml, false);
+    }
+    return true;
+}
+
+/* The socket options shared by "tcp:HOST:PORT,..." and "socket,host=..,port=..". */
+static Chardev *chr_open_tcp(const char *label, const char *spec, const char *host, int port,
+                             char *const *opts, int n, MainLoop *ml)
+{
+    int server = opt_bool(spec, "server", opt_find(opts, n, "server"), false);
+    const char *wait_opt = opt_find(opts, n, "wait");
+    int wait = opt_bool(spec, "wait", wait_opt, true);
+    bool nowait = opt_find(opts, n, "nowait") != NULL;
+    if (server < 0 || wait < 0) {
+        return NULL;
+    }
+    if (!server && (wait_opt || nowait)) {
+        error_report("chardev: '%s': 'wait' option is incompatible with socket in client "
+                     "connect mode",
+                     spec);
+        return NULL;
+    }
+    if (nowait) {
+        wait = false;
+    }
+    Chardev *chr = qemu_chr_open_socket(label, host, port, server, ml);
+    if (chr && server && wait && !chr_wait_connected(chr, host, port)) {
+        qemu_chr_delete(chr);
+        return NULL;
+    }
+    return chr;
+}
+
 Chardev *qemu_chr_new(const char *label, const char *spec, MainLoop *ml)
 {
     char *copy = strdup(spec);
@@ -123,8 +195,11 @@ Chardev *qemu_chr_new(const char *label, const char *spec, MainLoop *ml)
             goto out;
         }
         *colon = '\0';
-        bool server = opt_is_on(opt_find(opts + 1, n - 1, "server"));
-        chr = qemu_chr_open_socket(label, *hp ? hp : "0.0.0.0", port, server, ml);
+        if (hp[0] == '[' && colon > hp + 1 && colon[-1] == ']') { /* tcp:[::1]:port */
+            colon[-1] = '\0';
+            hp++;
+        }
+        chr = chr_open_tcp(label, spec, *hp ? hp : "0.0.0.0", port, opts + 1, n - 1, ml);
     } else if (strcmp(opts[0], "socket") == 0) {
         const char *host = opt_find(opts + 1, n - 1, "host");
         const char *ps = opt_find(opts + 1, n - 1, "port");
@@ -133,8 +208,8 @@ Chardev *qemu_chr_new(const char *label, const char *spec, MainLoop *ml)
             error_report("chardev: '%s': socket needs port=N", spec);
             goto out;
         }
-        bool server = opt_is_on(opt_find(opts + 1, n - 1, "server"));
-        chr = qemu_chr_open_socket(label, host && *host ? host : "0.0.0.0", port, server, ml);
+        chr =
+            chr_open_tcp(label, spec, host && *host ? host : "0.0.0.0", port, opts + 1, n - 1, ml);
     } else {
         error_report("chardev: '%s': unknown backend (stdio, null, tcp:HOST:PORT,server, socket)",
                      opts[0]);
@@ -217,6 +292,11 @@ void qemu_chr_be_write(Chardev *chr, const uint8_t *buf, size_t len)
 void qemu_chr_be_event(Chardev *chr, QEMUChrEvent event)
 {
     CharBackend *be = chr->be;
+    if (event == CHR_EVENT_OPENED) {
+        chr->be_open = true;
+    } else if (event == CHR_EVENT_CLOSED) {
+        chr->be_open = false;
+    }
     if (be && be->chr_event) {
         be->chr_event(be->opaque, event);
     }

@@ -67,6 +67,7 @@ struct Chardev {
     CharBackend *be; /* the attached frontend, or NULL */
     MainLoop *ml;    /* for deferring work to the main loop and for C-a x */
     void *opaque;    /* backend-private state */
+    bool be_open;    /* a peer is connected (set by CHR_EVENT_OPENED/CLOSED) */
 };
 
 struct CharBackend {
@@ -84,8 +85,16 @@ struct CharBackend {
  * "tcp:HOST:PORT[,server][,wait=off][,nowait]", or (-chardev syntax)
  * "stdio,id=x", "null,id=x", "socket,id=x,host=H,port=P,server=on,wait=off".
  * stdio always handles the Ctrl-A commands, as QEMU's -nographic does.
+ *
+ * A TCP server waits, as QEMU does, unless given wait=off or nowait: it prints
+ * "minimu: info: waiting for connection on: disconnected:tcp:HOST:PORT,server=on"
+ * on stderr and runs @ml until the first client connects, so call it before
+ * the machine starts.  If the main loop is asked to quit meanwhile (SIGINT,
+ * SIGTERM, C-a x on another chardev), returns NULL without an error report;
+ * main_loop_should_exit() then gives the exit status.
+ *
  * Returns NULL with a one-line error report if the spec is bad or the host
- * refuses.  Main thread.
+ * refuses.  Main thread, BQL held.
  */
 Chardev *qemu_chr_new(const char *label, const char *spec, MainLoop *ml);
 /* Close and free @chr (detaching any frontend).  NULL is ignored.  Main thread. */
@@ -99,7 +108,8 @@ Chardev *qemu_chr_open_stdio(const char *label, MainLoop *ml);
 /*
  * A TCP socket: with @server, listen on host:port and accept one client at a
  * time (input is discarded while no one is connected); without, connect.
- * @wait is accepted for compatibility but never blocks startup.
+ * Never blocks: the wait for a first client is qemu_chr_new()'s.  The backend
+ * reports each connection with qemu_chr_be_event(CHR_EVENT_OPENED/CLOSED).
  */
 Chardev *qemu_chr_open_socket(const char *label, const char *host, int port, bool server,
                               MainLoop *ml);

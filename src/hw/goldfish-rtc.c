@@ -136,6 +136,15 @@ GoldfishRtcState *goldfish_rtc_new(AioContext *ctx, QEMUClockType clock, int64_t
     return s;
 }
 
+void goldfish_rtc_reset(GoldfishRtcState *s)
+{
+    rtc_clear_alarm(s);
+    s->alarm_next = 0;
+    s->irq_pending = false;
+    s->irq_enabled = false;
+    rtc_update_irq(s);
+}
+
 void goldfish_rtc_free(GoldfishRtcState *s)
 {
     if (s) {

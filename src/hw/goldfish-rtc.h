@@ -66,6 +66,14 @@ typedef struct GoldfishRtcState {
 GoldfishRtcState *goldfish_rtc_new(AioContext *ctx, QEMUClockType clock, int64_t start_ns);
 void goldfish_rtc_free(GoldfishRtcState *s);
 
+/*
+ * Guest reset (QEMU's goldfish_rtc_reset): disarm and zero the alarm, clear
+ * IRQ enable and pending (lowering the line).  The time offset is kept, so the
+ * clock runs on as if the reset had not happened, whatever the guest set it
+ * to; the TIME_HIGH latch is kept too, as QEMU does.  BQL held.
+ */
+void goldfish_rtc_reset(GoldfishRtcState *s);
+
 /* Current time in ns since the epoch.  BQL held. */
 uint64_t goldfish_rtc_get_time(GoldfishRtcState *s);
 

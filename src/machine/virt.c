@@ -71,6 +71,7 @@ static void virt_reset_bh(void *opaque)
     aclint_reset(m->clint);
     plic_reset(m->plic);
     serial_reset(&m->uart);
+    goldfish_rtc_reset(m->rtc);
     /* QEMU re-copies its ROM blobs on reset; RAM is otherwise left as it was. */
     if (virt__load_images(m) < 0) {
         main_loop_quit(m->ml, 1);

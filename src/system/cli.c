@@ -59,8 +59,8 @@ static const char usage[] =
     "  -append CMDLINE          kernel command line (/chosen/bootargs)\n"
     "  -dtb FILE                use this device tree instead of the generated one\n"
     "  -nographic               console on stdio (the default)\n"
-    "  -serial DEV              stdio, null, none, tcp:HOST:PORT[,server], chardev:ID\n"
-    "  -chardev BACKEND,id=ID   stdio, null, socket,host=H,port=P[,server=on]\n"
+    "  -serial DEV              stdio, null, none, tcp:HOST:PORT[,server[,nowait]], chardev:ID\n"
+    "  -chardev BACKEND,id=ID   stdio, null, socket,host=H,port=P[,server=on[,wait=off]]\n"
     "  -display none            accepted (minimu has no display)\n"
     "  -d ITEMS                 log: int, in_asm, guest_errors, unimp (comma-separated)\n"
     "  -D FILE                  write the -d log to FILE\n"
@@ -487,6 +487,10 @@ static int run(CliOptions *op, bool no_args)
     Chardev *extra[CLI_MAX_CHARDEVS];
     int nr_extra = 0;
     Chardev *serial = open_serial(&o, ml, extra, &nr_extra);
+    if (!serial) {
+        /* A signal ended a server chardev's wait for its client: exit as for one later. */
+        main_loop_should_exit(ml, &status);
+    }
     VirtMachine *m = NULL;
     if (serial) {
         o.cfg.serial = serial;

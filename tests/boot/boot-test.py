@@ -4,7 +4,11 @@
   boot-test.py MINIMU uboot-smode|uboot-mmode   boot U-Boot to "=>", run commands, quit with C-a x
   boot-test.py MINIMU uboot-reset               U-Boot "reset" reboots through OpenSBI, "poweroff" exits 0
   boot-test.py MINIMU sigterm                   SIGTERM at the prompt: exit 143, terminal restored
-  boot-test.py MINIMU tcp                       the console on -serial tcp:...,server
+  boot-test.py MINIMU tcp                       the console on -serial tcp:...,server (which
+                                                waits for the client, then shows the whole boot)
+  boot-test.py MINIMU tcp-wait                  the wait: no guest before the client connects,
+                                                SIGTERM/SIGINT during it exit 143/130 cleanly
+  boot-test.py MINIMU tcp-nowait                nowait / wait=off: the guest runs with no client
   boot-test.py MINIMU crash                     SIGABRT at the prompt: terminal restored anyway
   boot-test.py MINIMU finisher                  bare-metal guests (-bios none): UART output, test
                                                 finisher pass -> 0, fail code N -> N, ELF -kernel
@@ -257,69 +261,220 @@ def crash(minimu):
     return 0
 
 
-def tcp(minimu):
-    """U-Boot's console on -serial tcp:...,server: type over the socket, power off."""
-    if not all(os.path.exists(p) for p in (FW_DYNAMIC, UBOOT_SMODE)):
-        print("SKIP: Debian images missing")
-        return SKIP
+def free_port():
     with socket.socket() as probe:  # a free port (the tiny race with other programs is fine)
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([minimu, "-m", "256M", "-kernel", UBOOT_SMODE, "-serial",
-                             f"tcp:127.0.0.1:{port},server,nowait"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    deadline = time.monotonic() + TIMEOUT
-    sock = None
-    while sock is None:
+        return probe.getsockname()[1]
+
+
+def connect(port, proc, deadline):
+    while True:
         try:
-            sock = socket.create_connection(("127.0.0.1", port), timeout=1)
+            return socket.create_connection(("127.0.0.1", port), timeout=1)
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 fail(f"cannot connect to port {port} (exit={proc.poll()})")
             time.sleep(0.05)
-    buf = b""
 
-    def expect(pattern, send_on=None):
-        nonlocal buf
+
+def read_stderr_line(proc, timeout=30):
+    """The first line minimu writes on stderr (the wait message), or fail."""
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        r, _, _ = select.select([proc.stderr], [], [], max(left, 0))
+        if not r:
+            fail(f"no stderr line within {timeout}s (got {line!r})")
+        c = os.read(proc.stderr.fileno(), 1)
+        if not c:
+            fail(f"stderr closed (exit={proc.poll()}, got {line!r})")
+        line += c
+    return line.decode(errors="replace")
+
+
+WAIT_MSG = "minimu: info: waiting for connection on: disconnected:tcp:127.0.0.1:{},server=on\n"
+
+
+class SockConsole:
+    def __init__(self, sock, deadline):
+        self.sock, self.deadline, self.buf, self.seen = sock, deadline, b"", b""
+
+    def expect(self, pattern, send_on=None):
         rx = re.compile(pattern)
-        while not rx.search(buf):
-            if send_on and send_on[0] in buf:
-                buf = buf.replace(send_on[0], b"")
-                sock.sendall(send_on[1])
-            if time.monotonic() > deadline:
-                fail(f"tcp: did not see {pattern!r}; tail: {buf[-500:]!r}")
+        while not rx.search(self.buf):
+            if send_on and send_on[0] in self.buf:
+                self.buf = self.buf.replace(send_on[0], b"")
+                self.sock.sendall(send_on[1])
+            if time.monotonic() > self.deadline:
+                fail(f"tcp: did not see {pattern!r}; tail: {self.buf[-500:]!r}")
             try:
-                data = sock.recv(4096)
+                data = self.sock.recv(4096)
             except socket.timeout:
                 continue
             if not data:
                 fail(f"tcp: connection closed before {pattern!r}")
-            buf += data
-        buf = buf[rx.search(buf).end():]
+            self.buf += data
+            self.seen += data
+        self.buf = self.buf[rx.search(self.buf).end():]
 
-    # The guest may have printed before we connected; that output is gone, so
-    # re-trigger the prompt with an empty line if needed.
-    sock.sendall(b"\r")
-    expect(rb"=> ", send_on=(b"Hit any key to stop autoboot", b" "))
-    for ch in b"version\r":
-        sock.sendall(bytes([ch]))
-        time.sleep(0.01)
-    expect(rb"U-Boot 20\d\d\.\d\d")
-    expect(rb"=> ")
-    for ch in b"poweroff\r":
-        sock.sendall(bytes([ch]))
-        time.sleep(0.01)
+    def type(self, text):
+        for ch in text:
+            self.sock.sendall(bytes([ch]))
+            time.sleep(0.01)
+
+
+def tcp_uboot_session(con, proc, port, expected_err):
+    con.expect(rb"=> ", send_on=(b"Hit any key to stop autoboot", b" "))
+    con.type(b"version\r")
+    con.expect(rb"U-Boot 20\d\d\.\d\d")
+    con.expect(rb"=> ")
+    con.type(b"poweroff\r")
     try:
         rc = proc.wait(30)
     except subprocess.TimeoutExpired:
         proc.kill()
         fail("tcp: minimu did not exit after poweroff")
-    sock.close()
+    con.sock.close()
     out, err = proc.communicate()
-    if rc != 0 or out or err:
+    if rc != 0 or out or err.decode(errors="replace") != expected_err:
         fail(f"tcp: exit {rc}, stdout {out!r}, stderr {err!r}")
+
+
+def uboot_images_present():
+    if not all(os.path.exists(p) for p in (FW_DYNAMIC, UBOOT_SMODE)):
+        print("SKIP: Debian images missing")
+        return False
+    return True
+
+
+def tcp(minimu):
+    """-serial tcp:...,server waits for a client (QEMU's default); then the whole boot shows."""
+    if not uboot_images_present():
+        return SKIP
+    port = free_port()
+    proc = subprocess.Popen([minimu, "-m", "256M", "-kernel", UBOOT_SMODE, "-serial",
+                             f"tcp:127.0.0.1:{port},server"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    msg = read_stderr_line(proc)
+    if msg != WAIT_MSG.format(port):
+        fail(f"tcp: wait message {msg!r}")
+    deadline = time.monotonic() + TIMEOUT
+    con = SockConsole(connect(port, proc, deadline), deadline)
+    # Nothing ran before we connected, so nothing was lost: the first bytes are
+    # OpenSBI's banner, and U-Boot's banner follows without any prodding.
+    con.expect(rb"OpenSBI v\d")
+    if con.seen.lstrip()[:7] != b"OpenSBI":
+        fail(f"tcp: output before OpenSBI's banner: {con.seen[:200]!r}")
+    con.expect(rb"U-Boot 20\d\d")
+    tcp_uboot_session(con, proc, port, "")
     print("PASS: tcp")
+    return 0
+
+
+def finisher_guest(minimu, serial, extra=(), **popen):
+    """Start the bare-metal "hi" + finisher-pass guest with its UART on @serial."""
+    img = tempfile.NamedTemporaryFile(suffix=".bin")
+    img.write(bare_metal(0x5555))
+    img.flush()
+    popen = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE} | popen
+    proc = subprocess.Popen([minimu, "-bios", "none", "-kernel", img.name] + list(extra) +
+                            ["-serial", serial], stderr=subprocess.PIPE, **popen)
+    return img, proc
+
+
+def tcp_wait(minimu):
+    """The wait holds the guest until a client connects; SIGTERM/SIGINT end it cleanly."""
+    # A guest that prints "hi" and exits at once: it would be gone in milliseconds if it ran.
+    port = free_port()
+    img, proc = finisher_guest(minimu, f"tcp:127.0.0.1:{port},server")
+    msg = read_stderr_line(proc)
+    if msg != WAIT_MSG.format(port):
+        fail(f"wait message {msg!r}")
+    time.sleep(1.0)
+    if proc.poll() is not None:
+        fail(f"the guest ran without a client (exit {proc.returncode})")
+    deadline = time.monotonic() + TIMEOUT
+    sock = connect(port, proc, deadline)
+    got = b""
+    while True:
+        data = sock.recv(4096)
+        if not data:
+            break
+        got += data
+    rc = proc.wait(30)
+    out, err = proc.communicate()
+    img.close()
+    if rc != 0 or got != b"hi\n" or out or err:
+        fail(f"after connecting: exit {rc}, socket {got!r}, stdout {out!r}, stderr {err!r}")
+    print("ok: the guest started when the client connected, and none of its output was lost")
+
+    for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
+        port = free_port()
+        img, proc = finisher_guest(minimu, f"tcp:127.0.0.1:{port},server")
+        read_stderr_line(proc)
+        proc.send_signal(sig)
+        rc = proc.wait(30)
+        out, err = proc.communicate()
+        img.close()
+        if rc != 128 + sig or out or err:
+            fail(f"{name} during the wait: exit {rc}, stdout {out!r}, stderr {err!r}")
+        print(f"ok: {name} during the wait -> exit {rc}")
+
+    # With a stdio chardev also open (raw terminal), the terminal is restored after SIGTERM.
+    port = free_port()
+    master, slave = os.openpty()
+    before = termios.tcgetattr(slave)
+    img, proc = finisher_guest(minimu, f"tcp:127.0.0.1:{port},server",
+                               extra=["-chardev", "stdio,id=con"], stdin=slave, stdout=slave,
+                               start_new_session=True)
+    read_stderr_line(proc)
+    if termios.tcgetattr(slave) == before:
+        fail("the stdio chardev did not put the terminal into raw mode")
+    proc.terminate()
+    rc = proc.wait(30)
+    proc.stderr.close()
+    img.close()
+    after = termios.tcgetattr(slave)
+    os.close(master)
+    os.close(slave)
+    if rc != 143 or after != before:
+        fail(f"stdio + wait, SIGTERM: exit {rc}, terminal restored: {after == before}")
+    print("ok: SIGTERM during the wait restores the terminal")
+    print("PASS: tcp-wait")
+    return 0
+
+
+def tcp_nowait(minimu):
+    """nowait / wait=off: the guest runs with no client; one can connect later."""
+    for opts in ("server,nowait", "server=on,wait=off"):
+        port = free_port()
+        img, proc = finisher_guest(minimu, f"tcp:127.0.0.1:{port},{opts}")
+        try:
+            rc = proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            fail(f"{opts}: the guest did not run without a client")
+        out, err = proc.communicate()
+        img.close()
+        if rc != 0 or out or err:
+            fail(f"{opts}: exit {rc}, stdout {out!r}, stderr {err!r}")
+        print(f"ok: {opts}: the guest ran and passed the finisher with no client")
+    if not uboot_images_present():
+        return SKIP
+    port = free_port()
+    proc = subprocess.Popen([minimu, "-m", "256M", "-kernel", UBOOT_SMODE, "-serial",
+                             f"tcp:127.0.0.1:{port},server,nowait"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + TIMEOUT
+    con = SockConsole(connect(port, proc, deadline), deadline)
+    # The guest may have printed before we connected; that output is gone, so
+    # re-trigger the prompt with an empty line if needed.
+    con.sock.sendall(b"\r")
+    tcp_uboot_session(con, proc, port, "")
+    print("PASS: tcp-nowait")
     return 0
 
 
@@ -492,6 +647,10 @@ def main():
         return sigterm(minimu)
     if mode == "tcp":
         return tcp(minimu)
+    if mode == "tcp-wait":
+        return tcp_wait(minimu)
+    if mode == "tcp-nowait":
+        return tcp_nowait(minimu)
     if mode == "crash":
         return crash(minimu)
     if mode == "finisher":

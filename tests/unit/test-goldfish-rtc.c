@@ -1,7 +1,8 @@
 /*
  * test-goldfish-rtc.c - the Goldfish RTC: time from a clock plus an offset,
  * the TIME_HIGH latch, setting the time, alarms (past: at once; future: from
- * a loop timer, never early), IRQ enable and acknowledge, and bad accesses.
+ * a loop timer, never early), IRQ enable and acknowledge, guest reset, and
+ * bad accesses.
  * Uses the VIRTUAL clock, stopped where exact values are checked.
  */
 #include <setjmp.h>
@@ -189,6 +190,41 @@ static void test_clear_alarm(void **state)
     assert_int_equal(f->irq, 0);
 }
 
+static void test_reset(void **state)
+{
+    Fixture *f = *state;
+
+    qemu_clock_enable(f->clocks, QEMU_CLOCK_VIRTUAL, false);
+    /* The guest set its own time, took an interrupt, and armed the next alarm. */
+    wr(f, GOLDFISH_RTC_TIME_HIGH, 0x1234);
+    wr(f, GOLDFISH_RTC_TIME_LOW, 0x5678);
+    wr(f, GOLDFISH_RTC_IRQ_ENABLED, 1);
+    set_alarm(f, read_time(f) - 1);
+    assert_int_equal(f->irq, 1);
+    set_alarm(f, read_time(f) + 1000000);
+    assert_int_equal(rd(f, GOLDFISH_RTC_ALARM_STATUS), 1);
+    assert_true(timer_pending(f->s->timer));
+
+    goldfish_rtc_reset(f->s);
+    assert_int_equal(f->irq, 0);
+    assert_int_equal(rd(f, GOLDFISH_RTC_ALARM_STATUS), 0);
+    assert_false(timer_pending(f->s->timer));
+    assert_int_equal(rd(f, GOLDFISH_RTC_IRQ_ENABLED), 0);
+    assert_int_equal(rd(f, GOLDFISH_RTC_ALARM_LOW), 0);
+    assert_int_equal(rd(f, GOLDFISH_RTC_ALARM_HIGH), 0);
+    /* Nothing was left pending: enabling the IRQ again does not raise it. */
+    wr(f, GOLDFISH_RTC_IRQ_ENABLED, 1);
+    assert_int_equal(f->irq, 0);
+    assert_int_equal(f->raises, 1);
+
+    /* The offset survives: same time while frozen, and it runs on from there. */
+    assert_int_equal(read_time(f), 0x123400005678ull);
+    qemu_clock_enable(f->clocks, QEMU_CLOCK_VIRTUAL, true);
+    uint64_t t = read_time(f);
+    assert_true(t >= 0x123400005678ull);
+    assert_true(t < 0x123400005678ull + TIMEOUT_NS);
+}
+
 static void test_bad_accesses(void **state)
 {
     Fixture *f = *state;
@@ -206,7 +242,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_time),        T(test_alarm_in_past), T(test_alarm_fires),
-        T(test_clear_alarm), T(test_bad_accesses),
+        T(test_clear_alarm), T(test_reset),         T(test_bad_accesses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
