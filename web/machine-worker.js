@@ -123,6 +123,8 @@ async function start(cfg) {
         wasmBinary: wasm,
         locateFile: (p) => base + p,
         mainScriptUrlOrBlob: base + 'minimu.js',
+        // The pthread pool (PTHREAD_POOL_SIZE): the board creates one thread per hart, at once.
+        minimuThreads: Math.max(1, Math.min(16, Number(cfg.smp) || 1)),
         print: (text) => post({ type: 'log', text }),
         printErr: (text) => post({ type: 'log', text }),
         onConsole: (ptr, buffer) => post({ type: 'console', buffer, ptr }),

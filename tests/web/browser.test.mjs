@@ -135,8 +135,8 @@ test('two machines on one page run independently; stop and reset work', { timeou
     const page = await openPage();
     const result = await page.evaluate(async () => {
         const { createMachine } = await import('./minimu.mjs');
-        const mk = () => createMachine({ bios: 'images/fw_dynamic.bin', kernel: 'images/u-boot.bin', memory: '64M' });
-        const [a, b] = await Promise.all([mk(), mk()]);
+        const mk = (smp) => createMachine({ bios: 'images/fw_dynamic.bin', kernel: 'images/u-boot.bin', memory: '64M', smp });
+        const [a, b] = await Promise.all([mk(1), mk(2)]); // b: two harts, two vCPU workers
         window.pair = { a, b };
         await Promise.all([a.waitFor('=> ', 170000), b.waitFor('=> ', 170000)]);
         a.serial.write('echo alpha-$ver\r');
@@ -144,6 +144,8 @@ test('two machines on one page run independently; stop and reset work', { timeou
         await a.waitFor('alpha-', 30000);
         await b.waitFor('beta-machine', 30000);
         const r = {
+            aHarts: (a.output.match(/Platform HART Count\s*:\s*(\d+)/) || [])[1],
+            bHarts: (b.output.match(/Platform HART Count\s*:\s*(\d+)/) || [])[1],
             aHasBeta: a.output.includes('beta-machine'),
             bHasAlpha: b.output.includes('alpha-'),
         };
@@ -161,6 +163,8 @@ test('two machines on one page run independently; stop and reset work', { timeou
         r.bStatus = await b.stop();
         return r;
     });
+    assert.equal(result.aHarts, '1');
+    assert.equal(result.bHarts, '2');
     assert.equal(result.aHasBeta, false);
     assert.equal(result.bHasAlpha, false);
     assert.equal(result.aStatus, 0);
