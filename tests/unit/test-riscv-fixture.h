@@ -126,6 +126,21 @@ static inline void finish(T *t)
     emit(t, JAL(0, 0));
 }
 
+/*
+ * PMP entry 15 (the lowest priority): NAPOT over everything, RWX, as firmware
+ * sets up before running S/U code (with no matching entry S and U may not
+ * access anything).  Cases that test PMP use entries 0..14 above it.
+ */
+#define PMPCFG0   0x3a0
+#define PMPCFG2   0x3a2
+#define PMPADDR0  0x3b0
+#define PMPADDR15 0x3bf
+static inline void pmp_allow_all(T *t)
+{
+    riscv_cpu_write_csr(t->cpu, PMPADDR15, ~0ULL);
+    riscv_cpu_write_csr(t->cpu, PMPCFG2, 0x1fULL << 56);
+}
+
 static inline void install_handlers(T *t)
 {
     /* Standard trap handlers: cause/tval/epc into x28..x30, then finish. */
@@ -140,6 +155,7 @@ static inline void install_handlers(T *t)
     emit(t, CSRR(30, 0x141));
     finish(t);
     riscv_cpu_write_csr(t->cpu, MTVEC, HANDLER);
+    pmp_allow_all(t);
     riscv_cpu_set_reg(t->cpu, 28, 0xdead);
     t->pos = RAM_BASE;
 }

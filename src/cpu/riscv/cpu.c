@@ -69,7 +69,7 @@ void riscv_cpu_reset(RISCVCPU *cpu, uint64_t pc)
     cpu->load_res = ~0ULL;
     cpu->data_mmu_idx = cpu->fetch_mmu_idx = -1;
     cpu->priv = PRV_M;
-    riscv__tlb_flush(cpu);
+    riscv__pmp_update(cpu); /* flushes the TLB */
     riscv__update_mmu_idx(cpu);
 }
 

@@ -18,7 +18,8 @@
  * expansion), mmu.c (Sv39/Sv48 walk with A/D updates, software-TLB slow paths,
  * misaligned and MMIO accesses), csr.c, trap.c, exec-ext.c (M, Zba/Zbb/Zbs),
  * exec-mem.c (A; F/D loads and stores; the FP arithmetic is fpu.c), time.c
- * (Sstc: stimecmp and its timer).
+ * (Sstc: stimecmp and its timer), pmp.c (physical memory protection: 16
+ * entries, checked only in mmu.c's slow paths).
  */
 #ifndef MINIMU_CPU_RISCV_CPU_H
 #define MINIMU_CPU_RISCV_CPU_H

@@ -248,12 +248,10 @@ static bool csr_write(RISCVCPU *cpu, int csr, uint64_t v)
             break; /* no hardware performance counters: read-only zero, as the spec allows */
         }
         if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15 && !(csr & 1)) {
-            cpu->pmpcfg[csr - CSR_PMPCFG0] = v;
-            break;
+            return riscv__pmp_write_cfg(cpu, csr - CSR_PMPCFG0, v);
         }
         if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
-            cpu->pmpaddr[csr - CSR_PMPADDR0] = v & ((1ULL << 54) - 1);
-            break;
+            return riscv__pmp_write_addr(cpu, csr - CSR_PMPADDR0, v);
         }
         return false;
     }

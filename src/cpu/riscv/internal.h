@@ -92,6 +92,13 @@ typedef struct RISCVTLBEntry {
 
 typedef enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 } RISCVAccess;
 
+/* PMP (pmp.c): the implemented entries, and one decoded active entry. */
+#define PMP_ENTRIES 16
+typedef struct RISCVPMPRule {
+    uint64_t lo, hi; /* physical range [lo, hi) */
+    uint8_t cfg;     /* its pmpcfg byte */
+} RISCVPMPRule;
+
 struct RISCVCPU {
     uint64_t x[33]; /* x[32] is where decoded ops write x0: no re-zeroing needed */
     uint64_t pc;
@@ -145,6 +152,12 @@ struct RISCVCPU {
     unsigned log_flags;
     FILE *log_file;
     char isa_string[64];
+
+    /* Derived from pmpcfg/pmpaddr by riscv__pmp_update: active entries by priority.  Last,
+     * so that the hot fields keep their offsets. */
+    RISCVPMPRule pmp_rules[PMP_ENTRIES];
+    int pmp_nrules;
+    bool pmp_locked; /* some entry has L set (so PMP may restrict M-mode) */
 };
 
 /* ---- decode accessors ------------------------------------------------------------------- */
@@ -245,6 +258,21 @@ static inline bool riscv__stce(RISCVCPU *cpu)
 {
     return (cpu->menvcfg & MENVCFG_STCE) != 0;
 }
+
+/* ---- pmp.c ---------------------------------------------------------------------------- */
+/* Re-decode pmpcfg/pmpaddr after a change (or reset) and flush the TLB. */
+void riscv__pmp_update(RISCVCPU *cpu);
+/* CSR writes: pmpcfg<@reg> (even @reg) and pmpaddr<@i>; lock rules and WARL applied. */
+bool riscv__pmp_write_cfg(RISCVCPU *cpu, int reg, uint64_t v);
+bool riscv__pmp_write_addr(RISCVCPU *cpu, int i, uint64_t v);
+/* true if PMP lets @priv do @acc on the @size bytes at physical @pa. */
+bool riscv__pmp_check(RISCVCPU *cpu, hwaddr pa, int size, RISCVAccess acc, int priv);
+/*
+ * The access types (1 << ACC_*) that every aligned access of up to 8 bytes in
+ * the 4 KiB page at @page may do in @priv with one and the same outcome; the
+ * TLB may cache only these (0 when the page is split by entries).
+ */
+int riscv__pmp_page_prot(RISCVCPU *cpu, hwaddr page, int priv);
 
 /* ---- mmu.c ---------------------------------------------------------------------------- */
 void riscv__tlb_flush(RISCVCPU *cpu);

@@ -8,6 +8,11 @@
  * first store to a clean page comes here and sets D, like QEMU.  Accesses that
  * are not to RAM (MMIO, ROM writes, holes) never get an entry and go through
  * address_space_ld/st every time.
+ *
+ * PMP (pmp.c) is checked here only: every slow-path access with its exact
+ * physical address and size (page-table reads as S-mode loads, A/D updates
+ * as S-mode stores), and a TLB entry keeps only the access types the whole
+ * page allows with one outcome, so the fast paths need no check.
  */
 #include "cpu/riscv/internal.h"
 #include "util/atomic.h"
@@ -45,6 +50,12 @@ static int access_fault(RISCVAccess acc)
     return acc == ACC_EXEC ? EXC_INSN_ACCESS : acc == ACC_READ ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS;
 }
 
+/* The privilege PMP checks an access of MMU index @idx with (MPRV is in the index). */
+static int idx_priv(int idx)
+{
+    return idx == MMU_M ? PRV_M : idx == MMU_U ? PRV_U : PRV_S;
+}
+
 int riscv__translate(RISCVCPU *cpu, uint64_t va, RISCVAccess acc, int mmu_idx, hwaddr *pa,
                      int *prot)
 {
@@ -68,6 +79,9 @@ restart:;
         uint64_t *pte_host =
             (uint64_t *)address_space_get_host_ptr(cpu->as, pte_addr, false, &avail);
         uint64_t pte;
+        if (!riscv__pmp_check(cpu, pte_addr, 8, ACC_READ, PRV_S)) {
+            return access_fault(acc);
+        }
         if (pte_host && avail >= 8) {
             pte = qatomic_read(pte_host);
         } else {
@@ -117,7 +131,8 @@ restart:;
         uint64_t need = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
         if ((pte & need) != need) {
             /* The update needs writable RAM (not ROM, not MMIO). */
-            if (!pte_host || !address_space_get_host_ptr(cpu->as, pte_addr, true, &avail)) {
+            if (!pte_host || !address_space_get_host_ptr(cpu->as, pte_addr, true, &avail) ||
+                !riscv__pmp_check(cpu, pte_addr, 8, ACC_WRITE, PRV_S)) {
                 return access_fault(acc);
             }
             uint64_t expected = pte;
@@ -138,7 +153,22 @@ restart:;
     return page_fault(acc);
 }
 
-/* Fill the TLB entry for @va's page from a successful translation, if it is RAM. */
+/* riscv__translate, then PMP on the @size bytes at the physical address. */
+static int translate_checked(RISCVCPU *cpu, uint64_t va, int size, RISCVAccess acc, int idx,
+                             hwaddr *pa, int *prot)
+{
+    int exc = riscv__translate(cpu, va, acc, idx, pa, prot);
+    if (!exc && !riscv__pmp_check(cpu, *pa, size, acc, idx_priv(idx))) {
+        exc = access_fault(acc);
+    }
+    return exc;
+}
+
+/*
+ * Fill the TLB entry for @va's page from a successful, PMP-checked access, if
+ * it is RAM: the host address for this access.  The entry gets the access
+ * types PMP allows on the whole page only.
+ */
 static uint8_t *tlb_fill(RISCVCPU *cpu, int idx, uint64_t va, hwaddr pa, int prot)
 {
     hwaddr avail;
@@ -147,6 +177,7 @@ static uint8_t *tlb_fill(RISCVCPU *cpu, int idx, uint64_t va, hwaddr pa, int pro
     if (!host || avail < PAGE_SIZE) {
         return NULL;
     }
+    prot &= riscv__pmp_page_prot(cpu, pa_page, idx_priv(idx));
     uint64_t va_page = va & PAGE_MASK;
     RISCVTLBEntry *e = riscv__tlb_entry(cpu, idx, va);
     e->tag_r = (prot & PROT_R) ? va_page : TLB_INVALID;
@@ -176,7 +207,7 @@ bool riscv__ld_slow(RISCVCPU *cpu, uint64_t va, int size, uint64_t *val)
     }
     hwaddr pa;
     int prot;
-    int exc = riscv__translate(cpu, va, ACC_READ, cpu->data_mmu_idx, &pa, &prot);
+    int exc = translate_checked(cpu, va, size, ACC_READ, cpu->data_mmu_idx, &pa, &prot);
     if (exc) {
         riscv__raise_exception(cpu, exc, va);
         return false;
@@ -202,11 +233,15 @@ bool riscv__st_slow(RISCVCPU *cpu, uint64_t va, int size, uint64_t val)
     hwaddr pa;
     int prot, exc;
     if (va & (uint64_t)(size - 1)) {
-        /* Probe both ends first so that a fault leaves memory untouched. */
+        /* Probe both pages (translation and PMP) first so that a fault leaves memory
+         * untouched. */
         uint64_t last = va + (uint64_t)size - 1;
-        exc = riscv__translate(cpu, va, ACC_WRITE, cpu->data_mmu_idx, &pa, &prot);
-        if (!exc && (last & PAGE_MASK) != (va & PAGE_MASK)) {
-            exc = riscv__translate(cpu, last, ACC_WRITE, cpu->data_mmu_idx, &pa, &prot);
+        bool cross = (last & PAGE_MASK) != (va & PAGE_MASK);
+        int n0 = cross ? (int)(PAGE_SIZE - (va & (PAGE_SIZE - 1))) : size;
+        exc = translate_checked(cpu, va, n0, ACC_WRITE, cpu->data_mmu_idx, &pa, &prot);
+        if (!exc && cross) {
+            exc = translate_checked(cpu, last & PAGE_MASK, size - n0, ACC_WRITE, cpu->data_mmu_idx,
+                                    &pa, &prot);
             va = exc ? (last & PAGE_MASK) : va; /* the first byte that faults, as for loads */
         }
         if (exc) {
@@ -220,15 +255,15 @@ bool riscv__st_slow(RISCVCPU *cpu, uint64_t va, int size, uint64_t val)
         }
         return true;
     }
-    exc = riscv__translate(cpu, va, ACC_WRITE, cpu->data_mmu_idx, &pa, &prot);
+    exc = translate_checked(cpu, va, size, ACC_WRITE, cpu->data_mmu_idx, &pa, &prot);
     if (exc) {
         riscv__raise_exception(cpu, exc, va);
         return false;
     }
     uint8_t *host = tlb_fill(cpu, cpu->data_mmu_idx, va, pa, prot);
-    RISCVTLBEntry *e = riscv__tlb_entry(cpu, cpu->data_mmu_idx, va);
-    if (host && e->tag_w == (va & PAGE_MASK)) {
-        memcpy(host, &val, (size_t)size);
+    hwaddr avail;
+    if (host && address_space_get_host_ptr(cpu->as, pa, true, &avail)) {
+        memcpy(host, &val, (size_t)size); /* RAM, not ROM (even if PMP kept it out of the TLB) */
         return true;
     }
     if (address_space_st(cpu->as, pa, (unsigned)size, val) != MEMTX_OK) {
@@ -243,15 +278,17 @@ static bool fetch16(RISCVCPU *cpu, uint64_t va, uint16_t *out)
 {
     hwaddr pa;
     int prot;
-    int exc = riscv__translate(cpu, va, ACC_EXEC, cpu->fetch_mmu_idx, &pa, &prot);
+    int exc = translate_checked(cpu, va, 2, ACC_EXEC, cpu->fetch_mmu_idx, &pa, &prot);
     if (exc) {
         riscv__raise_exception(cpu, exc, va);
         return false;
     }
     uint8_t *host = tlb_fill(cpu, cpu->fetch_mmu_idx, va, pa, prot);
     if (host) {
-        cpu->fetch_va = va & PAGE_MASK;
-        cpu->fetch_host = host - (va & (PAGE_SIZE - 1));
+        if (riscv__tlb_entry(cpu, cpu->fetch_mmu_idx, va)->tag_x == (va & PAGE_MASK)) {
+            cpu->fetch_va = va & PAGE_MASK;
+            cpu->fetch_host = host - (va & (PAGE_SIZE - 1));
+        }
         memcpy(out, host, 2);
         return true;
     }
@@ -304,13 +341,14 @@ void *riscv__amo_ptr(RISCVCPU *cpu, uint64_t va, int size, bool for_load)
     }
     hwaddr pa;
     int prot;
-    int exc = riscv__translate(cpu, va, acc, cpu->data_mmu_idx, &pa, &prot);
+    int exc = translate_checked(cpu, va, size, acc, cpu->data_mmu_idx, &pa, &prot);
     if (exc) {
         riscv__raise_exception(cpu, exc, va);
         return NULL;
     }
     uint8_t *host = tlb_fill(cpu, cpu->data_mmu_idx, va, pa, prot);
-    if (!host || (!for_load && e->tag_w != (va & PAGE_MASK))) {
+    hwaddr avail;
+    if (!host || (!for_load && !address_space_get_host_ptr(cpu->as, pa, true, &avail))) {
         riscv__raise_exception(cpu, for_load ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
         return NULL;
     }
