@@ -170,4 +170,6 @@ void riscv_cpu_dump(RISCVCPU *cpu, FILE *f)
             (unsigned long long)cpu->stvec, (unsigned long long)cpu->sepc,
             (unsigned long long)cpu->scause, (unsigned long long)cpu->stval,
             (unsigned long long)cpu->satp);
+    fprintf(f, "menvcfg %016llx stimecmp %016llx\n", (unsigned long long)cpu->menvcfg,
+            (unsigned long long)cpu->stimecmp);
 }
