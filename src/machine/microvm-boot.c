@@ -10,10 +10,14 @@
  * in 64-bit mode with %rsi pointing at the zero page, __BOOT_CS/__BOOT_DS
  * flat segments and an identity-mapped page table covering the kernel, the
  * zero page and the command line (we map all of the low 4 GiB).
+ *
+ * Without ACPI, the vCPUs and the IOAPIC reach the guest through an MP table
+ * (machine/mptable.h) at MICROVM_MPTABLE_ADDR, rebuilt with the images.
  */
 #include "machine/microvm-int.h"
 
 #include "machine/loader.h"
+#include "machine/mptable.h"
 #include "util/error.h"
 
 #include <stdlib.h>
@@ -308,6 +312,21 @@ static void build_gdt_and_page_tables(Microvm *m)
     }
 }
 
+_Static_assert(MPTABLE_SIZE(MICROVM_MAX_VCPUS, MICROVM_IOAPIC_PINS) <= MICROVM_MPTABLE_MAX,
+               "the MP table for -smp max must fit in the last KiB of base memory");
+
+/* The CPUs (APIC ID = KVM vCPU index) and the IOAPIC for a guest without ACPI. */
+static int build_mptable(Microvm *m)
+{
+    if (!in_low_ram(m, MICROVM_MPTABLE_ADDR, MICROVM_MPTABLE_MAX) ||
+        mptable_build(m->ram_low.ram + MICROVM_MPTABLE_ADDR, MICROVM_MPTABLE_MAX,
+                      MICROVM_MPTABLE_ADDR, m->opts.smp, MICROVM_IOAPIC_PINS) < 0) {
+        error_report("microvm: no room for the MP table of %d vCPUs", m->opts.smp);
+        return -1;
+    }
+    return 0;
+}
+
 int microvm__load_images(Microvm *m)
 {
     uint8_t *d;
@@ -348,5 +367,5 @@ int microvm__load_images(Microvm *m)
     add_e820(zp, 0x100000, low - 0x100000, E820_RAM);
     add_e820(zp, MICROVM_HIGH_RAM_BASE, m->ram_high.size, E820_RAM);
     build_gdt_and_page_tables(m);
-    return 0;
+    return build_mptable(m);
 }

@@ -15,6 +15,15 @@
 
 #include <stdatomic.h>
 
+/*
+ * The MP table (machine/mptable.h) in the last KiB of base memory, one of the places Linux
+ * scans for it; e820 reserves 0x9fc00-0x100000.  It lists one pin per GSI the board uses:
+ * the ISA IRQs and the virtio-mmio slots (KVM's IOAPIC has 24 pins).
+ */
+#define MICROVM_MPTABLE_ADDR 0x9fc00
+#define MICROVM_MPTABLE_MAX  0x400
+#define MICROVM_IOAPIC_PINS  (MICROVM_VIRTIO_GSI + MICROVM_VIRTIO_SLOTS)
+
 typedef struct Microvm {
     MicrovmOptions opts;
     QEMUClocks *clocks;

@@ -4,7 +4,8 @@
  *
  * Guest-physical map:
  *
- *   0x00000000  RAM  (e820: usable below 0x9fc00, reserved 0x9fc00-0x100000)
+ *   0x00000000  RAM  (e820: usable below 0x9fc00, reserved 0x9fc00-0x100000;
+ *               the MP table at 0x9fc00, mptable.c)
  *   0x00001000    boot GDT (null, null, __BOOT_CS 0x10 64-bit code, __BOOT_DS 0x18)
  *   0x00007000    zero page (struct boot_params), %rsi at entry
  *   0x00009000    boot page tables: PML4, PDPT, 4 PDs identity-mapping 0-4 GiB (2 MiB pages)

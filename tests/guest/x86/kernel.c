@@ -354,6 +354,118 @@ static void check_boot_params(const uint8_t *bp)
     check(ok, "initrd: placed page-aligned in RAM, contents intact");
 }
 
+/*
+ * The MP table, found the way Linux's mpparse.c finds it: "_MP_" on a 16-byte boundary in
+ * the last KiB of base memory or in the BIOS area, length 1 paragraph, bytes summing to 0;
+ * then the "PCMP" configuration table it points at, its checksum, its entries.
+ */
+static uint8_t sum8(const uint8_t *p, uint64_t n)
+{
+    uint8_t s = 0;
+    while (n--) {
+        s = (uint8_t)(s + *p++);
+    }
+    return s;
+}
+static const uint8_t *mp_scan(uint64_t start, uint64_t len)
+{
+    for (uint64_t a = start; a + 16 <= start + len; a += 16) {
+        const uint8_t *p = (const uint8_t *)a;
+        if (rd32(p) == 0x5f504d5f && p[8] == 1 && sum8(p, 16) == 0) { /* "_MP_" */
+            return p;
+        }
+    }
+    return 0;
+}
+static void put_hex(uint32_t v)
+{
+    char b[9];
+    int i = 8;
+    b[i] = 0;
+    do {
+        b[--i] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    puts_("0x");
+    puts_(b + i);
+}
+static void check_mptable(void)
+{
+    const uint8_t *fps = mp_scan(0x9fc00, 0x400);
+    if (!fps) {
+        fps = mp_scan(0xf0000, 0x10000);
+    }
+    const uint8_t *mpc = fps ? (const uint8_t *)(uint64_t)rd32(fps + 4) : 0;
+    int ok = fps && mpc && rd32(mpc) == 0x504d4350; /* "PCMP" */
+    uint16_t len = ok ? rd16(mpc + 4) : 0;
+    ok = ok && len >= 44 && sum8(mpc, len) == 0;
+    check(ok, "mptable: _MP_ floating pointer and PCMP table found, checksums valid");
+    if (!ok) {
+        return;
+    }
+    puts_("mptable: _MP_ at ");
+    put_hex((uint32_t)(uint64_t)fps);
+    puts_(", PCMP at ");
+    put_hex((uint32_t)(uint64_t)mpc);
+    puts_(", ");
+    putu(len);
+    puts_(" bytes, ");
+    putu(rd16(mpc + 34));
+    puts_(" entries\n");
+    int cpus = 0, ioapics = 0, bsp_id = -1, irq0_pin = -1, ioapic_id = -1, bad = 0;
+    uint32_t ioapic = 0;
+    const uint8_t *e = mpc + 44, *end = mpc + len;
+    /* Walked by the table's length, as Linux does (QEMU's table leaves the entry count 0). */
+    while (e < end) {
+        switch (e[0]) {
+        case 0: /* processor */
+            if (e[3] & 1) {
+                cpus++;
+            }
+            if (e[3] & 2) {
+                bsp_id = e[1];
+            }
+            e += 20;
+            break;
+        case 2: /* IOAPIC */
+            ioapics++;
+            ioapic_id = e[1];
+            ioapic = rd32(e + 4);
+            e += 8;
+            break;
+        case 3: /* I/O interrupt: ISA IRQ 0 from bus 0 (the only bus) */
+            if (e[1] == 0 && e[5] == 0 && e[6] == ioapic_id) {
+                irq0_pin = e[7];
+            }
+            e += 8;
+            break;
+        case 1:
+        case 4: e += 8; break;
+        default:
+            bad = 1;
+            e = end;
+            break;
+        }
+    }
+    puts_("mptable: ");
+    putu((uint64_t)cpus);
+    puts_(cpus == 1 ? " cpu, ioapic " : " cpus, ioapic ");
+    put_hex(ioapic);
+    puts_(", ISA IRQ 0 -> pin ");
+    putu((uint64_t)irq0_pin);
+    puts_("\n");
+    check(!bad && e == end && ioapics == 1 && ioapic == IOAPIC,
+          "mptable: entries fill the table, one IOAPIC at 0xfec00000");
+    /* The BSP entry is this CPU; the CPU count is what KVM reports in CPUID.1:EBX[23:16]. */
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    check(bsp_id == (int)(mmio_r(LAPIC + 0x20) >> 24) && (on_qemu || cpus == (int)(b >> 16 & 0xff)),
+          "mptable: the BSP's APIC ID and the CPU count match the vCPUs");
+    /* minimu keeps KVM's default GSI routing (IRQ 0 on pin 0); QEMU's override puts it on 2. */
+    check(irq0_pin == 0 || (on_qemu && irq0_pin == 2),
+          "mptable: ISA IRQ 0 on the IOAPIC pin the PIT uses");
+}
+
 static void check_pit(void)
 {
     /* KVM's default routing puts the PIT on pin 0 (minimu); QEMU routes ISA IRQ 0 to pin 2. */
@@ -566,6 +678,11 @@ int kmain(const uint8_t *bp)
         __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
         puts_("tutorial: rdtscp ran\n");
         return 0;
+    }
+
+    check_mptable();
+    if (find(cmd, "tutorial.mptable")) {
+        return failures; /* the MP table alone: also for -smp 1, where check_smp cannot run */
     }
 
     set_tss(0);
