@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "test-dtc.h"
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -148,34 +149,6 @@ static void check_layout(const uint8_t *p, size_t size)
     assert_int_equal(be32(p + 8) % 4, 0);
     assert_int_equal(be32(p + 8) + be32(p + 36), be32(p + 12));
     assert_int_equal(be32(p + 12) + be32(p + 32), size);
-}
-
-static bool have_dtc(void)
-{
-    return system("dtc --version >/dev/null 2>&1") == 0;
-}
-
-/* Decompile @blob with dtc into a malloc'd string; dtc must accept it. */
-static char *decompile(const void *blob, size_t size)
-{
-    char in[] = "/tmp/minimu-test-fdt-edit-XXXXXX";
-    int fd = mkstemp(in);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, blob, size), (ssize_t)size);
-    close(fd);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "dtc -q -I dtb -O dts %s 2>/dev/null", in);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 16, len = 0, n;
-    char *out = malloc(cap);
-    while ((n = fread(out + len, 1, cap - 1 - len, p)) > 0) {
-        len += n;
-    }
-    out[len] = '\0';
-    assert_int_equal(pclose(p), 0);
-    unlink(in);
-    return out;
 }
 
 static void expect_same_dts(const void *got, size_t got_size, const void *want, size_t want_size)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "test-dtc.h"
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -220,35 +221,6 @@ static void test_sticky_errors(void **state)
     assert_int_equal(size, 40 + 16 + (4 + 4) + 4 + 4);
     free(blob);
     fdt_free(f);
-}
-
-static bool have_dtc(void)
-{
-    return system("dtc --version >/dev/null 2>&1") == 0;
-}
-
-/* Decompile @blob with dtc into a malloc'd string. */
-static char *decompile(const void *blob, size_t size)
-{
-    char in[] = "/tmp/minimu-test-fdt-XXXXXX";
-    int fd = mkstemp(in);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, blob, size), (ssize_t)size);
-    close(fd);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "dtc -q -I dtb -O dts %s 2>/dev/null", in);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 16, len = 0;
-    char *out = malloc(cap);
-    size_t n;
-    while ((n = fread(out + len, 1, cap - 1 - len, p)) > 0) {
-        len += n;
-    }
-    out[len] = '\0';
-    assert_int_equal(pclose(p), 0); /* dtc accepted the blob */
-    unlink(in);
-    return out;
 }
 
 static void expect_line(const char *dts, const char *line)
