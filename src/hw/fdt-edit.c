@@ -24,6 +24,7 @@
 #include "hw/fdt.h"
 
 #include "util/error.h"
+#include "util/bswap.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -74,19 +75,6 @@ typedef struct OutBuf {
     int error; /* 0, -ENOMEM or -EINVAL (too big): sticky */
 } OutBuf;
 
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 static uint64_t align4(uint64_t v)
 {
     return (v + 3) & ~(uint64_t)3;
@@ -132,7 +120,7 @@ static void out_put(OutBuf *b, const void *data, size_t len)
 static void out_put32(OutBuf *b, uint32_t v)
 {
     uint8_t be[4];
-    set32(be, v);
+    stl_be_p(be, v);
     out_put(b, be, 4);
 }
 
@@ -144,14 +132,15 @@ static void out_pad4(OutBuf *b)
 
 static int check_header(FdtView *v, const uint8_t *p, size_t size)
 {
-    if (size < 4 || get32(p) != FDT_MAGIC) {
+    if (size < 4 || ldl_be_p(p) != FDT_MAGIC) {
         return bad(v, "not a flattened device tree (bad magic)");
     }
     if (size < 28) {
         return bad(v, "truncated header (%zu bytes)", size);
     }
-    uint32_t totalsize = get32(p + 4), off_struct = get32(p + 8), off_strings = get32(p + 12);
-    uint32_t off_rsv = get32(p + 16), version = get32(p + 20), last_comp = get32(p + 24);
+    uint32_t totalsize = ldl_be_p(p + 4), off_struct = ldl_be_p(p + 8),
+             off_strings = ldl_be_p(p + 12);
+    uint32_t off_rsv = ldl_be_p(p + 16), version = ldl_be_p(p + 20), last_comp = ldl_be_p(p + 24);
     if (version < 16) {
         return bad(v, "version %u is too old (16 or later is needed)", version);
     }
@@ -167,9 +156,9 @@ static int check_header(FdtView *v, const uint8_t *p, size_t size)
         return bad(v, "truncated: the header says %u bytes, there are %zu", totalsize, size);
     }
     v->base = p;
-    v->boot_cpuid = get32(p + 28);
-    uint32_t size_strings = get32(p + 32);
-    uint32_t size_struct = version >= 17 ? get32(p + 36) : totalsize - off_struct;
+    v->boot_cpuid = ldl_be_p(p + 28);
+    uint32_t size_strings = ldl_be_p(p + 32);
+    uint32_t size_struct = version >= 17 ? ldl_be_p(p + 36) : totalsize - off_struct;
 
     if (off_rsv % 8) {
         return bad(v, "memory reservation block offset %u is not 8-byte aligned", off_rsv);
@@ -218,7 +207,7 @@ static int read_token(FdtView *v, uint32_t pos, FdtToken *t)
         return bad(v, "structure block ends without FDT_END");
     }
     memset(t, 0, sizeof(*t));
-    t->tag = get32(v->st + pos);
+    t->tag = ldl_be_p(v->st + pos);
     uint64_t next = (uint64_t)pos + 4;
     switch (t->tag) {
     case FDT_BEGIN_NODE: {
@@ -236,8 +225,8 @@ static int read_token(FdtView *v, uint32_t pos, FdtToken *t)
         if (v->st_size - pos < 12) {
             return bad(v, "truncated property at structure offset %u", pos);
         }
-        t->len = get32(v->st + pos + 4);
-        uint32_t nameoff = get32(v->st + pos + 8);
+        t->len = ldl_be_p(v->st + pos + 4);
+        uint32_t nameoff = ldl_be_p(v->st + pos + 8);
         t->data = v->st + pos + 12;
         next = align4(next + 8 + t->len);
         if (nameoff >= v->strs_size) {
@@ -471,16 +460,16 @@ int fdt_set_chosen(const void *blob, size_t size, const FdtProp *props, size_t n
             ret = -EINVAL;
         } else {
             uint32_t off_struct = (uint32_t)sizeof(hdr) + v.rsv_len;
-            set32(hdr + 0, FDT_MAGIC);
-            set32(hdr + 4, (uint32_t)total);
-            set32(hdr + 8, off_struct);
-            set32(hdr + 12, off_struct + (uint32_t)st.len);
-            set32(hdr + 16, sizeof(hdr)); /* 40: 8-aligned, as the map must be */
-            set32(hdr + 20, FDT_OUT_VERSION);
-            set32(hdr + 24, FDT_OUT_LAST_COMP);
-            set32(hdr + 28, v.boot_cpuid);
-            set32(hdr + 32, (uint32_t)strs.len);
-            set32(hdr + 36, (uint32_t)st.len);
+            stl_be_p(hdr + 0, FDT_MAGIC);
+            stl_be_p(hdr + 4, (uint32_t)total);
+            stl_be_p(hdr + 8, off_struct);
+            stl_be_p(hdr + 12, off_struct + (uint32_t)st.len);
+            stl_be_p(hdr + 16, sizeof(hdr)); /* 40: 8-aligned, as the map must be */
+            stl_be_p(hdr + 20, FDT_OUT_VERSION);
+            stl_be_p(hdr + 24, FDT_OUT_LAST_COMP);
+            stl_be_p(hdr + 28, v.boot_cpuid);
+            stl_be_p(hdr + 32, (uint32_t)strs.len);
+            stl_be_p(hdr + 36, (uint32_t)st.len);
             out_put(&all, hdr, sizeof(hdr));
             out_put(&all, v.base + v.rsv_off, v.rsv_len);
             out_put(&all, st.data, st.len);

@@ -2,6 +2,7 @@
 #include "machine/loader.h"
 
 #include "util/error.h"
+#include "util/bswap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,21 +13,6 @@
 #define PT_LOAD    1
 #define ELF_HDR_SZ 64
 #define ELF_PH_SZ  56
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
 
 int loader_read_file(const char *what, const char *path, uint8_t **data, size_t *size)
 {
@@ -142,7 +128,7 @@ int loader_load_elf(AddressSpace *as, const char *what, const char *path, const 
         error_report("%s: '%s' is not an ELF file", what, path);
         return -1;
     }
-    unsigned machine = rd16(data + 18);
+    unsigned machine = lduw_le_p(data + 18);
     if (machine != EM_RISCV) {
         error_report("%s: '%s' is ELF for %s, not RISC-V", what, path,
                      loader_elf_machine_name(machine));
@@ -152,20 +138,20 @@ int loader_load_elf(AddressSpace *as, const char *what, const char *path, const 
         error_report("%s: '%s' is not a little-endian ELF64 file", what, path);
         return -1;
     }
-    uint64_t phoff = rd64(data + 32);
-    unsigned phentsize = rd16(data + 54), phnum = rd16(data + 56);
+    uint64_t phoff = ldq_le_p(data + 32);
+    unsigned phentsize = lduw_le_p(data + 54), phnum = lduw_le_p(data + 56);
     if (phentsize < ELF_PH_SZ || phoff > size || (uint64_t)phnum * phentsize > size - phoff) {
         error_report("%s: '%s': corrupt ELF program headers", what, path);
         return -1;
     }
-    LoadedImage img = {.entry = rd64(data + 24), .low = UINT64_MAX, .high = 0, .is_elf = true};
+    LoadedImage img = {.entry = ldq_le_p(data + 24), .low = UINT64_MAX, .high = 0, .is_elf = true};
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = data + phoff + (uint64_t)i * phentsize;
-        if (rd32(ph) != PT_LOAD) {
+        if (ldl_le_p(ph) != PT_LOAD) {
             continue;
         }
-        uint64_t off = rd64(ph + 8), paddr = rd64(ph + 24);
-        uint64_t filesz = rd64(ph + 32), memsz = rd64(ph + 40);
+        uint64_t off = ldq_le_p(ph + 8), paddr = ldq_le_p(ph + 24);
+        uint64_t filesz = ldq_le_p(ph + 32), memsz = ldq_le_p(ph + 40);
         if (memsz == 0) {
             continue;
         }

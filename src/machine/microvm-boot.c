@@ -19,6 +19,7 @@
 #include "machine/loader.h"
 #include "machine/mptable.h"
 #include "util/error.h"
+#include "util/bswap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,39 +59,6 @@
 #define E820_RESERVED 2
 #define E820_MAX      128
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)v);
-    put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static uint64_t low_ram_size(const Microvm *m)
 {
     return m->ram_low.size;
@@ -107,9 +75,9 @@ static bool in_low_ram(const Microvm *m, uint64_t addr, uint64_t len)
 static int load_bzimage(Microvm *m, const uint8_t *d, size_t size, uint8_t *zp)
 {
     const char *path = m->opts.kernel;
-    uint16_t version = le16(d + HDR_VERSION);
+    uint16_t version = lduw_le_p(d + HDR_VERSION);
 
-    if (le16(d + HDR_BOOT_FLAG) != 0xaa55) {
+    if (lduw_le_p(d + HDR_BOOT_FLAG) != 0xaa55) {
         error_report("-kernel: %s: bzImage without the 0xAA55 boot flag", path);
         return -1;
     }
@@ -128,7 +96,7 @@ static int load_bzimage(Microvm *m, const uint8_t *d, size_t size, uint8_t *zp)
         return -1;
     }
     size_t pm_size = size - setup_size;
-    uint64_t init_size = le32(d + HDR_INIT_SIZE);
+    uint64_t init_size = ldl_le_p(d + HDR_INIT_SIZE);
     uint64_t need = init_size > pm_size ? init_size : pm_size;
     /*
      * Where the kernel runs (and decompresses to): its 64-bit entry moves a
@@ -139,7 +107,7 @@ static int load_bzimage(Microvm *m, const uint8_t *d, size_t size, uint8_t *zp)
      */
     uint64_t run_addr = MICROVM_KERNEL_ADDR;
     if (version >= 0x20a) {
-        uint64_t align = le32(d + HDR_KERNEL_ALIGNMENT), pref = le64(d + HDR_PREF_ADDRESS);
+        uint64_t align = ldl_le_p(d + HDR_KERNEL_ALIGNMENT), pref = ldq_le_p(d + HDR_PREF_ADDRESS);
         if (align & (align - 1)) {
             align = 0;
         }
@@ -161,10 +129,10 @@ static int load_bzimage(Microvm *m, const uint8_t *d, size_t size, uint8_t *zp)
     memcpy(m->ram_low.ram + MICROVM_KERNEL_ADDR, d + setup_size, pm_size);
 
     memcpy(zp + BP_HDR, d + BP_HDR, hdr_end - BP_HDR);
-    put16(zp + HDR_VID_MODE, 0xffff); /* "normal" */
-    zp[HDR_TYPE_OF_LOADER] = 0xff;    /* undefined loader */
+    stw_le_p(zp + HDR_VID_MODE, 0xffff); /* "normal" */
+    zp[HDR_TYPE_OF_LOADER] = 0xff;       /* undefined loader */
     zp[HDR_LOADFLAGS] |= LOADED_HIGH | CAN_USE_HEAP;
-    put16(zp + HDR_HEAP_END_PTR, 0xfe00);
+    stw_le_p(zp + HDR_HEAP_END_PTR, 0xfe00);
     m->entry = MICROVM_KERNEL_ADDR + 0x200;
     m->kernel_end = top;
     m->bzimage = true;
@@ -180,13 +148,13 @@ static int load_elf64(Microvm *m, const uint8_t *d, size_t size)
         error_report("-kernel: %s: not a 64-bit little-endian ELF", path);
         return -1;
     }
-    if (le16(d + 18) != EM_X86_64) {
+    if (lduw_le_p(d + 18) != EM_X86_64) {
         error_report("-kernel: %s: ELF for %s, not x86-64", path,
-                     loader_elf_machine_name(le16(d + 18)));
+                     loader_elf_machine_name(lduw_le_p(d + 18)));
         return -1;
     }
-    uint64_t phoff = le64(d + 32);
-    uint16_t phentsize = le16(d + 54), phnum = le16(d + 56);
+    uint64_t phoff = ldq_le_p(d + 32);
+    uint16_t phentsize = lduw_le_p(d + 54), phnum = lduw_le_p(d + 56);
     if (phentsize < 56 || phoff > size || (uint64_t)phnum * phentsize > size - phoff) {
         error_report("-kernel: %s: bad ELF program headers", path);
         return -1;
@@ -194,11 +162,11 @@ static int load_elf64(Microvm *m, const uint8_t *d, size_t size)
     uint64_t end = 0;
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = d + phoff + (uint64_t)i * phentsize;
-        if (le32(ph) != 1) { /* PT_LOAD */
+        if (ldl_le_p(ph) != 1) { /* PT_LOAD */
             continue;
         }
-        uint64_t off = le64(ph + 8), paddr = le64(ph + 24);
-        uint64_t filesz = le64(ph + 32), memsz = le64(ph + 40);
+        uint64_t off = ldq_le_p(ph + 8), paddr = ldq_le_p(ph + 24);
+        uint64_t filesz = ldq_le_p(ph + 32), memsz = ldq_le_p(ph + 40);
         if (filesz > memsz || off > size || filesz > size - off || !in_low_ram(m, paddr, memsz) ||
             paddr < MICROVM_CMDLINE_ADDR + MICROVM_CMDLINE_MAX) {
             error_report("-kernel: %s: ELF segment at 0x%llx (%llu bytes) is outside usable RAM "
@@ -213,7 +181,7 @@ static int load_elf64(Microvm *m, const uint8_t *d, size_t size)
             end = paddr + memsz;
         }
     }
-    m->entry = le64(d + 24);
+    m->entry = ldq_le_p(d + 24);
     m->kernel_end = end;
     m->bzimage = false;
     return 0;
@@ -228,9 +196,9 @@ static void add_e820(uint8_t *zp, uint64_t addr, uint64_t size, uint32_t type)
         return;
     }
     uint8_t *e = zp + BP_E820_TABLE + 20 * n;
-    put64(e, addr);
-    put64(e + 8, size);
-    put32(e + 16, type);
+    stq_le_p(e, addr);
+    stq_le_p(e + 8, size);
+    stl_le_p(e + 16, type);
     zp[BP_E820_ENTRIES] = (uint8_t)(n + 1);
 }
 
@@ -238,8 +206,9 @@ static int build_cmdline(Microvm *m, uint8_t *zp)
 {
     char *cmd = (char *)m->ram_low.ram + MICROVM_CMDLINE_ADDR;
     size_t max = MICROVM_CMDLINE_MAX;
-    if (m->bzimage && le16(zp + HDR_VERSION) >= 0x206 && le32(zp + HDR_CMDLINE_SIZE) + 1 < max) {
-        max = le32(zp + HDR_CMDLINE_SIZE) + 1;
+    if (m->bzimage && lduw_le_p(zp + HDR_VERSION) >= 0x206 &&
+        ldl_le_p(zp + HDR_CMDLINE_SIZE) + 1 < max) {
+        max = ldl_le_p(zp + HDR_CMDLINE_SIZE) + 1;
     }
     int n = snprintf(cmd, max, "%s", m->opts.append ? m->opts.append : "");
     for (int i = 0; i < MICROVM_VIRTIO_SLOTS && n >= 0 && (size_t)n < max; i++) {
@@ -252,8 +221,8 @@ static int build_cmdline(Microvm *m, uint8_t *zp)
                      max - 1);
         return -1;
     }
-    put32(zp + HDR_CMD_LINE_PTR, MICROVM_CMDLINE_ADDR);
-    put32(zp + BP_EXT_CMD_LINE_PTR, 0);
+    stl_le_p(zp + HDR_CMD_LINE_PTR, MICROVM_CMDLINE_ADDR);
+    stl_le_p(zp + BP_EXT_CMD_LINE_PTR, 0);
     return 0;
 }
 
@@ -270,7 +239,7 @@ static int load_initrd(Microvm *m, uint8_t *zp)
     uint64_t max = low_ram_size(m); /* one past the highest usable byte */
     if (m->bzimage) {
         uint64_t amax =
-            le16(zp + HDR_VERSION) >= 0x203 ? le32(zp + HDR_INITRD_ADDR_MAX) : 0x37ffffff;
+            lduw_le_p(zp + HDR_VERSION) >= 0x203 ? ldl_le_p(zp + HDR_INITRD_ADDR_MAX) : 0x37ffffff;
         if (amax + 1 < max) {
             max = amax + 1;
         }
@@ -287,10 +256,10 @@ static int load_initrd(Microvm *m, uint8_t *zp)
     free(data);
     m->initrd_addr = addr;
     m->initrd_size = size;
-    put32(zp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
-    put32(zp + HDR_RAMDISK_SIZE, (uint32_t)size);
-    put32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
-    put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)size >> 32));
+    stl_le_p(zp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
+    stl_le_p(zp + HDR_RAMDISK_SIZE, (uint32_t)size);
+    stl_le_p(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
+    stl_le_p(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)size >> 32));
     return 0;
 }
 
@@ -299,16 +268,16 @@ static void build_gdt_and_page_tables(Microvm *m)
     uint8_t *ram = m->ram_low.ram;
     static const uint64_t gdt[4] = {0, 0, 0x00af9b000000ffffULL, 0x00cf93000000ffffULL};
     for (int i = 0; i < 4; i++) {
-        put64(ram + MICROVM_GDT_ADDR + 8 * i, gdt[i]);
+        stq_le_p(ram + MICROVM_GDT_ADDR + 8 * i, gdt[i]);
     }
     uint64_t pml4 = MICROVM_PAGE_TABLES, pdpt = pml4 + 0x1000, pd = pdpt + 0x1000;
     memset(ram + pml4, 0, 6 * 0x1000);
-    put64(ram + pml4, pdpt | 3);
+    stq_le_p(ram + pml4, pdpt | 3);
     for (uint64_t i = 0; i < 4; i++) {
-        put64(ram + pdpt + 8 * i, (pd + 0x1000 * i) | 3);
+        stq_le_p(ram + pdpt + 8 * i, (pd + 0x1000 * i) | 3);
     }
     for (uint64_t i = 0; i < 2048; i++) {
-        put64(ram + pd + 8 * i, (i << 21) | 0x83); /* present, writable, 2 MiB */
+        stq_le_p(ram + pd + 8 * i, (i << 21) | 0x83); /* present, writable, 2 MiB */
     }
 }
 
@@ -342,14 +311,14 @@ int microvm__load_images(Microvm *m)
     }
     memset(zp, 0, 0x1000);
     int r;
-    if (size >= 0x240 && le32(d + HDR_HEADER) == HDRS_MAGIC) {
+    if (size >= 0x240 && ldl_le_p(d + HDR_HEADER) == HDRS_MAGIC) {
         r = load_bzimage(m, d, size, zp);
     } else if (loader_is_elf(d, size)) {
         r = load_elf64(m, d, size);
         /* A plain ELF gets a zero page all the same, with a minimal header. */
-        put32(zp + HDR_HEADER, HDRS_MAGIC);
-        put16(zp + HDR_VERSION, 0x20f);
-        put32(zp + HDR_INITRD_ADDR_MAX, 0x7fffffff);
+        stl_le_p(zp + HDR_HEADER, HDRS_MAGIC);
+        stw_le_p(zp + HDR_VERSION, 0x20f);
+        stl_le_p(zp + HDR_INITRD_ADDR_MAX, 0x7fffffff);
     } else {
         error_report("-kernel: %s: neither a bzImage (no \"HdrS\" setup header at 0x202) "
                      "nor a 64-bit x86 ELF",

@@ -3,6 +3,7 @@
  * (layout in mptable.h).
  */
 #include "machine/mptable.h"
+#include "util/bswap.h"
 
 #include <string.h>
 
@@ -15,18 +16,6 @@
 #define ISA_BUS_ID        0
 #define ALL_LOCAL_APICS   0xff
 #define IRQ_FLAGS_DEFAULT 0 /* conforming to the bus: edge, active high on ISA */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)v);
-    put16(p + 2, (uint16_t)(v >> 16));
-}
 
 /* The byte that makes the sum of p[0..len) zero (mod 256). */
 static uint8_t checksum(const uint8_t *p, size_t len)
@@ -44,7 +33,7 @@ static uint8_t *put_irq(uint8_t *e, uint8_t type, uint8_t irqtype, uint8_t src_i
 {
     e[0] = type;
     e[1] = irqtype;
-    put16(e + 2, IRQ_FLAGS_DEFAULT);
+    stw_le_p(e + 2, IRQ_FLAGS_DEFAULT);
     e[4] = ISA_BUS_ID;
     e[5] = src_irq;
     e[6] = dst;
@@ -67,7 +56,7 @@ int mptable_build(uint8_t *buf, size_t len, uint64_t base, int ncpus, int nr_pin
     uint8_t ioapic_id = (uint8_t)ncpus; /* the next ID after the CPUs', as QEMU does */
 
     memcpy(fps, "_MP_", 4);
-    put32(fps + 4, (uint32_t)(base + MPTABLE_FPS_SIZE));
+    stl_le_p(fps + 4, (uint32_t)(base + MPTABLE_FPS_SIZE));
     fps[8] = 1; /* length in 16-byte paragraphs */
     fps[9] = MP_SPEC_REV;
     /* feature byte 1 = 0: the configuration table is present, no default configuration;
@@ -80,8 +69,8 @@ int mptable_build(uint8_t *buf, size_t len, uint64_t base, int ncpus, int nr_pin
         e[1] = (uint8_t)i; /* KVM's default APIC ID is the vCPU index */
         e[2] = MPTABLE_LAPIC_VERSION;
         e[3] = (uint8_t)(CPU_ENABLED | (i == 0 ? CPU_BSP : 0));
-        put32(e + 4, CPU_SIGNATURE);
-        put32(e + 8, CPU_FEATURES);
+        stl_le_p(e + 4, CPU_SIGNATURE);
+        stl_le_p(e + 8, CPU_FEATURES);
     }
     e[0] = MPTABLE_BUS;
     e[1] = ISA_BUS_ID;
@@ -91,7 +80,7 @@ int mptable_build(uint8_t *buf, size_t len, uint64_t base, int ncpus, int nr_pin
     e[1] = ioapic_id;
     e[2] = MPTABLE_IOAPIC_VERSION;
     e[3] = IOAPIC_ENABLED;
-    put32(e + 4, MPTABLE_IOAPIC_ADDR);
+    stl_le_p(e + 4, MPTABLE_IOAPIC_ADDR);
     e += MPTABLE_ENTRY_SIZE;
     /*
      * Identity: minimu leaves KVM's default GSI routing in place, where GSI n drives
@@ -106,12 +95,12 @@ int mptable_build(uint8_t *buf, size_t len, uint64_t base, int ncpus, int nr_pin
     e = put_irq(e, MPTABLE_LINTSRC, MPTABLE_MP_NMI, 0, ALL_LOCAL_APICS, 1);
 
     memcpy(mpc, "PCMP", 4);
-    put16(mpc + 4, (uint16_t)(e - mpc)); /* base table length */
+    stw_le_p(mpc + 4, (uint16_t)(e - mpc)); /* base table length */
     mpc[6] = MP_SPEC_REV;
-    memcpy(mpc + 8, "MINIMU  ", 8);                       /* OEM ID */
-    memcpy(mpc + 16, "MICROVM     ", 12);                 /* product ID */
-    put16(mpc + 34, (uint16_t)(ncpus + 2 + nr_pins + 2)); /* entry count */
-    put32(mpc + 36, MPTABLE_LAPIC_ADDR);
+    memcpy(mpc + 8, "MINIMU  ", 8);                          /* OEM ID */
+    memcpy(mpc + 16, "MICROVM     ", 12);                    /* product ID */
+    stw_le_p(mpc + 34, (uint16_t)(ncpus + 2 + nr_pins + 2)); /* entry count */
+    stl_le_p(mpc + 36, MPTABLE_LAPIC_ADDR);
     mpc[7] = checksum(mpc, (size_t)(e - mpc));
     return (int)size;
 }

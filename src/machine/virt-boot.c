@@ -7,6 +7,7 @@
 #include "hw/fdt.h"
 
 #include "util/error.h"
+#include "util/bswap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +19,6 @@
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
     return (v + a - 1) & ~(a - 1);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
 }
 
 /*
@@ -52,16 +40,16 @@ static int write_reset_vector(VirtMachine *m, uint64_t start)
         0x00000297, 0x02828613, 0xf1402573, 0x0202b583, 0x0182b283, 0x00028067,
     };
     for (int i = 0; i < 6; i++) {
-        put32(rom + 4 * i, insns[i]);
+        stl_le_p(rom + 4 * i, insns[i]);
     }
-    put64(rom + 24, start);
-    put64(rom + 32, m->fdt_addr);
-    put64(rom + 40, FW_DYNAMIC_INFO_MAGIC);
-    put64(rom + 48, FW_DYNAMIC_INFO_VERSION);
-    put64(rom + 56, m->kernel_entry);
-    put64(rom + 64, FW_DYNAMIC_NEXT_MODE_S);
-    put64(rom + 72, 0); /* options */
-    put64(rom + 80, 0); /* boot_hart */
+    stq_le_p(rom + 24, start);
+    stq_le_p(rom + 32, m->fdt_addr);
+    stq_le_p(rom + 40, FW_DYNAMIC_INFO_MAGIC);
+    stq_le_p(rom + 48, FW_DYNAMIC_INFO_VERSION);
+    stq_le_p(rom + 56, m->kernel_entry);
+    stq_le_p(rom + 64, FW_DYNAMIC_NEXT_MODE_S);
+    stq_le_p(rom + 72, 0); /* options */
+    stq_le_p(rom + 80, 0); /* boot_hart */
     if (address_space_write(&m->as, VIRT_MROM_BASE, rom, sizeof(rom)) != MEMTX_OK) {
         error_report("virt: cannot write the reset vector");
         return -1;
