@@ -330,7 +330,9 @@ static void test_schedule_bounce(void **state)
      * context is freed.
      */
     qemu_sem_init(&nap, 0);
-    for (int64_t waited = 0; qatomic_read(&s->hops_returned) != s->scheduled - BOUNCE_COS;
+    /* Acquire: the hop's accesses to the target context (aio_notify) happen before our free. */
+    for (int64_t waited = 0;
+         qatomic_load_acquire(&s->hops_returned) != qatomic_read(&s->scheduled) - BOUNCE_COS;
          waited += 1000000) {
         if (waited > WAIT_NS) {
             fail_msg("a hop BH never returned from aio_co_schedule");
