@@ -1,6 +1,6 @@
 /*
- * os-posix.c - clocks, threads, locks and event notifiers for the native
- * platform (Linux): the first half of src/platform.h.
+ * os-posix.c - threads and event notifiers for the native platform (Linux),
+ * part of src/platform.h (clocks: clock-posix.c; locks: thread-posix.c).
  */
 #define _GNU_SOURCE
 #include "platform.h"
@@ -13,22 +13,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- clocks ---------------------------------------------------------------- */
-
-int64_t platform_clock_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t platform_clock_host_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* ---- threads ---------------------------------------------------------------------- */
 

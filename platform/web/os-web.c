@@ -1,6 +1,6 @@
 /*
- * os-web.c - clocks, threads and locks for the web platform (the first part
- * of src/platform.h).
+ * os-web.c - threads for the web platform, part of src/platform.h (clocks:
+ * platform/native/clock-posix.c; locks: platform/native/thread-posix.c).
  *
  * Emscripten implements pthreads over Web Workers sharing one
  * SharedArrayBuffer, so the locks are plain pthread objects whose waits become
@@ -18,22 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* ---- clocks ---------------------------------------------------------------- */
-
-int64_t platform_clock_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t platform_clock_host_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* ---- threads ---------------------------------------------------------------------- */
 

@@ -74,7 +74,7 @@ void riscv__pmp_update(RISCVCPU *cpu)
 bool riscv__pmp_write_cfg(RISCVCPU *cpu, int reg, uint64_t v)
 {
     if (reg >= PMP_ENTRIES / 4) {
-        return true; /* entries 16..63 are not implemented: read-only zero */
+        return true; /* pmpcfg4..14: we offer 16 entries (as QEMU virt); the spec makes the rest WARL zero */
     }
     uint64_t old = cpu->pmpcfg[reg], nv = 0;
     for (int b = 0; b < 8; b++) {
@@ -97,7 +97,7 @@ bool riscv__pmp_write_cfg(RISCVCPU *cpu, int reg, uint64_t v)
 bool riscv__pmp_write_addr(RISCVCPU *cpu, int i, uint64_t v)
 {
     if (i >= PMP_ENTRIES) {
-        return true; /* not implemented: read-only zero */
+        return true; /* pmpaddr16..63: beyond our 16 entries, read-only zero as the spec allows */
     }
     if (cfg_of(cpu, i) & PMP_L) {
         return true;
